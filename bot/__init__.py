@@ -1,0 +1,1 @@
+"""Tearjerker: a Discord bot for people who need a good cry."""

@@ -1,0 +1,146 @@
+"""Operator CLI: `python -m bot [run|sync|invite|check]`.
+
+Settings, catalog and database are built here and passed into the bot (discord.py's
+advanced_startup pattern). Configuration problems print one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+import discord
+
+from bot.catalog import Catalog, CatalogError, load_catalog
+from bot.client import Tearjerker, invite_url
+from bot.config import Settings, SettingsError, load_settings, setup_logging
+from bot.storage import Storage
+
+log = logging.getLogger("bot")
+
+EXIT_CONFIG = 2
+
+
+class ConfigProblem(Exception):
+    """Anything the operator must fix before the bot can start; printed as-is, exit status 2."""
+
+
+def _load() -> tuple[Settings, Catalog]:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        raise ConfigProblem(f"Settings error: {exc}") from None
+    setup_logging(settings)
+    try:
+        catalog = load_catalog(settings.catalog_path)
+    except CatalogError as exc:
+        raise ConfigProblem(f"Catalog error: {exc}") from None
+    return settings, catalog
+
+
+async def _run(settings: Settings, catalog: Catalog) -> None:
+    storage = await Storage.open(settings.database_path)
+    try:
+        async with Tearjerker(settings=settings, storage=storage, catalog=catalog) as bot:
+            loop = asyncio.get_running_loop()
+            with contextlib.suppress(NotImplementedError):  # not available on Windows
+                loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(bot.close()))
+            await bot.start(settings.token)
+    finally:
+        await storage.close()
+
+
+async def _sync(settings: Settings, catalog: Catalog, guild_id: int | None) -> None:
+    storage = await Storage.open(settings.database_path)
+    try:
+        async with Tearjerker(
+            settings=settings, storage=storage, catalog=catalog, sync_on_start=False
+        ) as bot:
+            await bot.login(settings.token)
+            await bot.sync_commands(force=True, guild_id=guild_id)
+    finally:
+        await storage.close()
+
+
+async def _application_id(settings: Settings) -> int:
+    if settings.application_id is not None:
+        return settings.application_id
+    async with discord.Client(intents=discord.Intents.none()) as client:
+        await client.login(settings.token)
+        assert client.application_id is not None
+        return client.application_id
+
+
+def _check(settings: Settings, catalog: Catalog) -> None:
+    print("Settings OK.")
+    print(f"  database: {settings.database_path}")
+    print(f"  catalog:  {settings.catalog_path}")
+    print(f"  dev guild: {settings.dev_guild_id or 'none (commands are registered globally)'}")
+    print(f"Catalog OK: {len(catalog.dramas)} dramas, {len(catalog.osts)} OSTs, {len(catalog.moods)} moods.")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Tearjerker, a Discord bot for a good cry. Without a command, runs the bot.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser(
+        "run", help="run the bot (the default)", description="Connect to Discord and serve members."
+    )
+    sync = sub.add_parser(
+        "sync",
+        help="register the slash commands with Discord now",
+        description="Register the slash commands now, even if unchanged. Global commands can take a while "
+        "to appear in clients; a guild sync shows at once.",
+    )
+    sync.add_argument("--guild", type=int, metavar="ID", help="sync to this server only (for development)")
+    sub.add_parser(
+        "invite",
+        help="print the URL that invites the bot to a server",
+        description="Print the OAuth2 invite URL with exactly the permissions the bot needs. Uses "
+        "DISCORD_APPLICATION_ID, or looks the application up with the token.",
+    )
+    sub.add_parser(
+        "check",
+        help="validate settings and catalog without connecting",
+        description="Validate settings and the catalog file, then exit 0 (or 2 with the problem).",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings, catalog = _load()
+        if command == "check":
+            _check(settings, catalog)
+        elif command == "invite":
+            print(invite_url(asyncio.run(_application_id(settings))))
+        elif command == "sync":
+            asyncio.run(_sync(settings, catalog, args.guild))
+        else:
+            asyncio.run(_run(settings, catalog))
+    except ConfigProblem as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_CONFIG
+    except discord.LoginFailure:
+        print(
+            "Discord rejected DISCORD_TOKEN: reset the token in the Developer Portal (Bot -> Reset Token) "
+            "and paste the new one into .env",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""The bot class. Its dependencies (settings, storage, catalog) are built in `main()` and passed in."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.catalog import Catalog
+from bot.commands_hash import sync_key, tree_hash
+from bot.config import Settings
+from bot.storage import Storage
+from bot.tree import TearjerkerTree
+from bot.views import AgainButton
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.cry", "cogs.ost")
+
+
+def bot_intents() -> discord.Intents:
+    """No privileged intent: slash commands, raw reactions and poll votes need none of them."""
+    return discord.Intents(guilds=True, guild_reactions=True, guild_polls=True)
+
+
+def invite_permissions() -> discord.Permissions:
+    """Exactly what the features use: reply in channels, embeds, the seed 😭 and reading reactions."""
+    return discord.Permissions(
+        view_channel=True,
+        send_messages=True,
+        embed_links=True,
+        add_reactions=True,
+        read_message_history=True,
+    )
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(
+        application_id, permissions=invite_permissions(), scopes=("bot", "applications.commands")
+    )
+
+
+class Tearjerker(commands.AutoShardedBot):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        storage: Storage,
+        catalog: Catalog,
+        sync_on_start: bool = True,
+    ) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=bot_intents(),
+            tree_cls=TearjerkerTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            # Nothing reads message history from the cache: raw events carry what we need.
+            max_messages=None,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
+            application_id=settings.application_id,
+        )
+        self.settings = settings
+        self.storage = storage
+        self.catalog = catalog
+        self.sync_on_start = sync_on_start
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self.add_dynamic_items(AgainButton)
+        if self.sync_on_start:
+            await self.sync_commands(force=False)
+
+    def command_payload(self, guild: discord.Object | None) -> list[dict]:
+        return [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+
+    async def sync_commands(self, *, force: bool, guild_id: int | None = None) -> bool:
+        """Register commands with Discord only if they differ from the last sync (or when forced).
+
+        Syncing on every start is rate limited by Discord and slows start-up; a hash of the payload
+        kept in the database tells whether anything changed.
+        """
+        target = guild_id if guild_id is not None else self.settings.dev_guild_id
+        guild = discord.Object(id=target) if target is not None else None
+        if guild is not None:
+            # Development: the global commands are registered on one guild, where they show at once.
+            self.tree.copy_global_to(guild=guild)
+        key = sync_key(guild.id if guild else None)
+        digest = tree_hash(self.command_payload(guild))
+        if not force and await self.storage.get_meta(key) == digest:
+            log.info("application commands unchanged since the last sync; not syncing")
+            return False
+        synced = await self.tree.sync(guild=guild)
+        await self.storage.set_meta(key, digest)
+        where = f"guild {guild.id}" if guild else "globally"
+        log.info("synced %d application commands %s", len(synced), where)
+        return True
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s (id %s) in %d servers", self.user, self.user and self.user.id, len(self.guilds))

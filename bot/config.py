@@ -1,0 +1,151 @@
+"""Settings: read once at start from the environment and `.env`, validated, immutable.
+
+Fail fast: a missing or malformed value raises `SettingsError` with one line that names the setting and
+how to fix it; `python -m bot` prints that line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "sqlite:///data/tearjerker.db"
+DEFAULT_CATALOG_PATH = PROJECT_ROOT / "data" / "catalog.toml"
+DEFAULT_ENV_FILE = PROJECT_ROOT / ".env"
+
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message is one line meant for the operator."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot reads from its environment. The token is kept out of `repr`."""
+
+    token: str = field(repr=False)
+    database_path: Path
+    catalog_path: Path
+    log_level: str = "INFO"
+    dev_guild_id: int | None = None
+    application_id: int | None = None
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.database_path}"
+
+
+def _resolve(path: str) -> Path:
+    """Relative paths are taken from the project folder, so the bot behaves the same from any cwd."""
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else (PROJECT_ROOT / p)
+
+
+def parse_database_url(url: str) -> Path:
+    """`sqlite:///relative/file.db` (relative to the project) or `sqlite:////absolute/file.db`."""
+    prefix = "sqlite:///"
+    if not url.startswith(prefix):
+        scheme = url.split(":", 1)[0] if ":" in url else url
+        raise SettingsError(
+            f"DATABASE_URL: unsupported scheme {scheme!r}; use sqlite:///path/to/file.db "
+            "(relative to the project) or sqlite:////absolute/path.db"
+        )
+    rest = url[len(prefix) :]
+    if not rest or rest.endswith("/"):
+        raise SettingsError("DATABASE_URL: no file name after sqlite:///, e.g. sqlite:///data/tearjerker.db")
+    if rest == ":memory:":
+        raise SettingsError("DATABASE_URL: an in-memory database would lose every vote; give a file path")
+    return _resolve(rest)
+
+
+def _snowflake(name: str, value: str) -> int:
+    if not value.isdigit() or not 15 <= len(value) <= 20:
+        raise SettingsError(
+            f"{name}: {value!r} is not a Discord id; enable Developer Mode in Discord and use Copy ID"
+        )
+    return int(value)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = DEFAULT_ENV_FILE
+) -> Settings:
+    """Merge `.env` (lower priority) with the process environment and validate every value."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str:
+        return values.get(name, "").strip()
+
+    token = get("DISCORD_TOKEN")
+    if not token:
+        raise SettingsError(
+            "DISCORD_TOKEN is not set: copy .env.example to .env and paste the token from "
+            "Discord Developer Portal -> your app -> Bot -> Reset Token"
+        )
+    if token.lower().startswith("bot "):
+        raise SettingsError("DISCORD_TOKEN: remove the 'Bot ' prefix; paste the token alone")
+    if not _TOKEN_SHAPE.match(token):
+        raise SettingsError(
+            "DISCORD_TOKEN does not look like a bot token (three dot-separated parts); "
+            "copy it again from Developer Portal -> Bot -> Reset Token"
+        )
+
+    database_path = parse_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+
+    catalog_raw = get("CATALOG_PATH")
+    catalog_path = _resolve(catalog_raw) if catalog_raw else DEFAULT_CATALOG_PATH
+    if not catalog_path.is_file():
+        raise SettingsError(f"CATALOG_PATH: no file at {catalog_path}; point it at a catalog .toml file")
+
+    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    if log_level not in _LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL: {log_level!r} is not one of {', '.join(_LOG_LEVELS)}")
+
+    dev_guild = get("DEV_GUILD_ID")
+    app_id = get("DISCORD_APPLICATION_ID")
+    return Settings(
+        token=token,
+        database_path=database_path,
+        catalog_path=catalog_path,
+        log_level=log_level,
+        dev_guild_id=_snowflake("DEV_GUILD_ID", dev_guild) if dev_guild else None,
+        application_id=_snowflake("DISCORD_APPLICATION_ID", app_id) if app_id else None,
+    )
+
+
+class RedactFilter(logging.Filter):
+    """Replaces the token wherever it would appear in a log line, whoever logs it."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self._secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._secret:
+            return True
+        message = record.getMessage()
+        if self._secret in message:
+            record.msg = message.replace(self._secret, "[token redacted]")
+            record.args = None
+        return True
+
+
+def setup_logging(settings: Settings) -> None:
+    """One stderr handler whose filter redacts the token, even in discord.py's debug output."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
+    handler.addFilter(RedactFilter(settings.token))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(settings.log_level)

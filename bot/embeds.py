@@ -1,0 +1,68 @@
+"""Turns catalog entries into Discord embeds. Spoilers always sit behind spoiler tags."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, quote_plus
+
+import discord
+
+from bot.catalog import MAX_TEARS, Catalog, Drama, Ost, render_cast
+
+COLOUR = discord.Colour(0x5B8DEF)
+VOTE_EMOJI = "😭"
+
+
+def tear_meter(tears: int) -> str:
+    return VOTE_EMOJI * tears + "▫️" * (MAX_TEARS - tears) + f"  {tears}/{MAX_TEARS}"
+
+
+def spoiler(text: str) -> str:
+    """Wrap in Discord spoiler tags; a stray `||` inside would end the spoiler early, so drop it."""
+    return f"||{text.replace('||', '|')}||"
+
+
+def listen_links(ost: Ost, drama: Drama) -> list[tuple[str, str]]:
+    """Search URLs built from the title: no network call, never a dead deep link."""
+    query = f"{ost.song} {ost.artist.split(' (')[0]} {drama.title} OST"
+    return [
+        ("YouTube", f"https://www.youtube.com/results?search_query={quote_plus(query)}"),
+        ("Spotify", f"https://open.spotify.com/search/{quote(query, safe='')}"),
+        ("Melon", f"https://www.melon.com/search/total/index.htm?q={quote_plus(ost.hangul or ost.song)}"),
+    ]
+
+
+def drama_embed(drama: Drama, catalog: Catalog, *, picked_for: str | None = None) -> discord.Embed:
+    embed = discord.Embed(title=f"{drama.title} · {drama.hangul}", description=drama.pitch, colour=COLOUR)
+    embed.add_field(name="Aired", value=f"{drama.year} · {drama.network}", inline=True)
+    embed.add_field(name="Era", value=drama.era.capitalize(), inline=True)
+    embed.add_field(name="Tear rating", value=tear_meter(drama.tears), inline=True)
+    embed.add_field(name="Cast", value=render_cast(drama.cast), inline=False)
+    moods = [catalog.moods[m] for m in drama.moods if m in catalog.moods]
+    embed.add_field(
+        name="Moods", value=" · ".join(f"{m.emoji} {m.label}".strip() for m in moods), inline=False
+    )
+    embed.add_field(name="Spoiler (tap to reveal)", value=spoiler(drama.spoiler), inline=False)
+    osts = catalog.osts_for(drama.id)
+    if osts:
+        embed.add_field(name="Soundtrack", value="\n".join(f"🎵 {o.display}" for o in osts), inline=False)
+    footer = f"React {VOTE_EMOJI} if you cried to it"
+    embed.set_footer(text=f"Picked for {picked_for} · {footer}" if picked_for else footer)
+    return embed
+
+
+def ost_embed(ost: Ost, catalog: Catalog, *, picked_for: str | None = None) -> discord.Embed:
+    drama = catalog.drama(ost.drama_id)
+    title = f"🎵 {ost.song}" + (f" · {ost.hangul}" if ost.hangul else "")
+    artist = ost.artist + (f" ({ost.artist_hangul})" if ost.artist_hangul else "")
+    embed = discord.Embed(title=title, colour=COLOUR)
+    embed.add_field(name="Artist", value=artist, inline=True)
+    embed.add_field(name="Drama", value=f"{drama.title} · {drama.hangul} ({drama.year})", inline=True)
+    embed.add_field(name="The scene (spoiler)", value=spoiler(ost.scene), inline=False)
+    embed.add_field(
+        name="Listen",
+        value=" · ".join(f"[{name}]({url})" for name, url in listen_links(ost, drama)),
+        inline=False,
+    )
+    footer = f"React {VOTE_EMOJI} if it made you cry"
+    embed.set_footer(text=f"Picked for {picked_for} · {footer}" if picked_for else footer)
+    return embed

@@ -1,0 +1,65 @@
+"""The persistent "Another one" button. Its state lives in the custom id, so it keeps working after
+a restart without any stored view: `Tearjerker.setup_hook` registers the class once."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Protocol
+
+import discord
+
+from bot.tree import report_error, safe_reply
+
+if TYPE_CHECKING:
+    from bot.client import Tearjerker
+
+
+class Rerolls(Protocol):
+    async def again(self, interaction: discord.Interaction[Tearjerker], filters: str) -> None: ...
+
+
+# Which cog answers a press, by the kind in the custom id.
+COG_FOR_KIND = {"cry": "Cry", "ost": "Ost"}
+
+
+class AgainButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"tj:again:(?P<kind>cry|ost):(?P<owner>[0-9]{1,20})(?::(?P<filters>[a-z0-9:-]{0,60}))?",
+):
+    def __init__(self, kind: str, owner: int, filters: str = "") -> None:
+        self.kind = kind
+        self.owner = owner
+        self.filters = filters
+        custom_id = f"tj:again:{kind}:{owner}" + (f":{filters}" if filters else "")
+        super().__init__(
+            discord.ui.Button(
+                label="Another one", emoji="🔁", style=discord.ButtonStyle.secondary, custom_id=custom_id
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> AgainButton:
+        return cls(match["kind"], int(match["owner"]), match["filters"] or "")
+
+    async def callback(self, interaction: discord.Interaction[Tearjerker]) -> None:  # type: ignore[override]
+        if interaction.user.id != self.owner:
+            command = "/cry" if self.kind == "cry" else "/ost"
+            await safe_reply(
+                interaction, f"This pick was made for someone else — run {command} to get one of your own. 💧"
+            )
+            return
+        cog: Rerolls | None = interaction.client.get_cog(COG_FOR_KIND[self.kind])  # type: ignore[assignment]
+        try:
+            if cog is None:
+                raise RuntimeError(f"cog for {self.kind!r} is not loaded")
+            await cog.again(interaction, self.filters)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+def pick_view(kind: str, owner: int, filters: str = "") -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(AgainButton(kind, owner, filters))
+    return view

@@ -1,0 +1,1 @@
+"""Thin feature cogs: Discord events in, calls on `bot/` modules, embeds out."""

@@ -1,0 +1,63 @@
+"""/ost: the soundtrack that breaks you."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.catalog import MAX_CHOICES, Ost
+from bot.picks import RECENT_WINDOW, choose
+from bot.presenting import present
+from bot.views import pick_view
+
+if TYPE_CHECKING:
+    from bot.client import Tearjerker
+
+
+def choice_name(ost: Ost, drama_title: str) -> str:
+    return f"{ost.song} — {ost.artist} ({drama_title})"[:100]
+
+
+class Soundtrack(commands.Cog, name="Ost"):
+    def __init__(self, bot: Tearjerker) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="ost", description="Get a K-drama soundtrack that will make you cry")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        query="A song, artist or drama (English, Hangul or romanised); empty for a surprise"
+    )
+    async def ost(
+        self,
+        interaction: discord.Interaction[Tearjerker],
+        query: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        if query is None:
+            await self.again(interaction, "")
+            return
+        await self._present(interaction, self.bot.catalog.find_ost(query))
+
+    @ost.autocomplete("query")
+    async def query_autocomplete(
+        self, interaction: discord.Interaction[Tearjerker], current: str
+    ) -> list[app_commands.Choice[str]]:
+        catalog = self.bot.catalog
+        found = catalog.search_osts(current) if current.strip() else list(catalog.osts)
+        return [
+            app_commands.Choice(name=choice_name(o, catalog.drama(o.drama_id).title), value=o.id)
+            for o in found[:MAX_CHOICES]
+        ]
+
+    async def again(self, interaction: discord.Interaction[Tearjerker], filters: str) -> None:
+        recent = await self.bot.storage.recent_titles(interaction.user.id, "ost", RECENT_WINDOW)
+        await self._present(interaction, choose(self.bot.catalog.osts, recent))
+
+    async def _present(self, interaction: discord.Interaction[Tearjerker], ost: Ost) -> None:
+        await present(interaction, ost, pick_view("ost", interaction.user.id))
+
+
+async def setup(bot: Tearjerker) -> None:
+    await bot.add_cog(Soundtrack(bot))
