@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import (
+    DEFAULT_CATALOG_PATH,
+    PROJECT_ROOT,
+    RedactFilter,
+    SettingsError,
+    load_settings,
+    parse_database_url,
+)
+from tests.conftest import FAKE_TOKEN
+
+
+def settings_from(env: dict[str, str], env_file: Path | None = None):
+    return load_settings(environ=env, env_file=env_file)
+
+
+def test_defaults_resolve_inside_the_project_whatever_the_cwd(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    s = settings_from({"DISCORD_TOKEN": FAKE_TOKEN})
+    assert s.database_path == PROJECT_ROOT / "data" / "tearjerker.db"
+    assert s.catalog_path == DEFAULT_CATALOG_PATH
+    assert s.log_level == "INFO" and s.dev_guild_id is None
+
+
+def test_missing_token_names_the_setting_and_the_fix():
+    with pytest.raises(SettingsError, match=r"DISCORD_TOKEN is not set.*\.env"):
+        settings_from({})
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "Bot " + FAKE_TOKEN, "a.b"])
+def test_malformed_token_is_refused(token):
+    with pytest.raises(SettingsError, match="DISCORD_TOKEN"):
+        settings_from({"DISCORD_TOKEN": token})
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"DISCORD_TOKEN={FAKE_TOKEN}\nLOG_LEVEL=debug\nDEV_GUILD_ID=123456789012345678\n")
+    s = settings_from({"LOG_LEVEL": "warning"}, env_file)
+    assert s.token == FAKE_TOKEN
+    assert s.log_level == "WARNING"
+    assert s.dev_guild_id == 123456789012345678
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "match"),
+    [
+        ("DATABASE_URL", "postgresql://x/y", "unsupported scheme 'postgresql'"),
+        ("DATABASE_URL", "sqlite:///", "no file name"),
+        ("DATABASE_URL", "sqlite:///:memory:", "in-memory"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
+        ("DEV_GUILD_ID", "abc", "DEV_GUILD_ID"),
+        ("DISCORD_APPLICATION_ID", "42", "DISCORD_APPLICATION_ID"),
+        ("CATALOG_PATH", "/nowhere/catalog.toml", "CATALOG_PATH: no file"),
+    ],
+)
+def test_malformed_setting_names_itself(name, value, match):
+    with pytest.raises(SettingsError, match=match):
+        settings_from({"DISCORD_TOKEN": FAKE_TOKEN, name: value})
+
+
+def test_database_url_relative_and_absolute(tmp_path):
+    assert parse_database_url("sqlite:///data/x.db") == PROJECT_ROOT / "data" / "x.db"
+    assert parse_database_url(f"sqlite:///{tmp_path}/x.db") == tmp_path / "x.db"
+
+
+def test_settings_are_immutable_and_hide_the_token():
+    s = settings_from({"DISCORD_TOKEN": FAKE_TOKEN})
+    assert FAKE_TOKEN not in repr(s)
+    with pytest.raises(AttributeError):
+        s.log_level = "DEBUG"  # type: ignore[misc]
+
+
+def test_log_filter_redacts_the_token_from_any_logger(caplog):
+    logger = logging.getLogger("some.library")
+    redact = RedactFilter(FAKE_TOKEN)
+    logger.addFilter(redact)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            logger.debug("sending IDENTIFY with %s", FAKE_TOKEN)
+    finally:
+        logger.removeFilter(redact)
+    assert FAKE_TOKEN not in caplog.text
+    assert "[token redacted]" in caplog.text
+
+
+def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "PYTHONPATH": str(PROJECT_ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**base, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_cli_without_token_prints_one_line_and_exits_2(tmp_path):
+    if (PROJECT_ROOT / ".env").exists():
+        pytest.skip("a developer .env supplies the token")
+    result = run_cli("check", env={"DATABASE_URL": f"sqlite:///{tmp_path}/t.db"}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "DISCORD_TOKEN" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_check_accepts_the_shipped_catalog_from_another_folder(tmp_path):
+    result = run_cli("check", env={"DISCORD_TOKEN": FAKE_TOKEN}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Catalog OK: 15 dramas, 5 OSTs" in result.stdout
+    assert FAKE_TOKEN not in result.stdout + result.stderr
+
+
+def test_cli_check_names_the_broken_catalog_entry(tmp_path):
+    broken = tmp_path / "catalog.toml"
+    broken.write_text(
+        '[moods.sad]\nlabel = "Sad"\n[[drama]]\nid = "x"\ntitle = "X"\nhangul = "엑스"\nyear = "soon"\n'
+    )
+    result = run_cli("check", env={"DISCORD_TOKEN": FAKE_TOKEN, "CATALOG_PATH": str(broken)}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert str(broken) in result.stderr
+    assert "drama #1 (x): field 'year': expected a whole number" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_help_lists_every_command(tmp_path):
+    result = run_cli("--help", env={}, cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("run", "sync", "invite", "check"):
+        assert command in result.stdout
