@@ -1,0 +1,94 @@
+"""End-to-end harness: the project's own bot, built as `python -m bot` builds it, against the fake."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.catalog import load_catalog
+from bot.client import Tearjerker
+from bot.config import DEFAULT_CATALOG_PATH, Settings
+from bot.storage import Storage
+from tests.fakediscord import FakeDiscord, Guild, Member, running_fake
+
+
+@dataclass
+class Running:
+    bot: Tearjerker
+    storage: Storage
+    task: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        await self.bot.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(self.task, 10)
+        await self.storage.close()
+
+
+StartBot = Callable[..., Awaitable[Running]]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with running_fake() as fake:
+        yield fake
+        # Every test also proves the bot broke no Discord rule and used no route the fake lacks.
+        assert fake.unknown_routes == [], f"routes the fake does not know: {fake.unknown_routes}"
+        assert fake.violations == [], f"Discord rules broken: {fake.violations}"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "tearjerker.db"
+
+
+@pytest.fixture
+async def start_bot(fake: FakeDiscord, db_path: Path) -> AsyncIterator[StartBot]:
+    running: list[Running] = []
+
+    async def start(
+        *, dev_guild_id: int | None = None, shards: int = 1, catalog_path: Path | None = None
+    ) -> Running:
+        settings = Settings(
+            token=fake.token,
+            database_path=db_path,
+            catalog_path=catalog_path or DEFAULT_CATALOG_PATH,
+            log_level="DEBUG",
+            dev_guild_id=dev_guild_id,
+        )
+        catalog = load_catalog(settings.catalog_path)
+        storage = await Storage.open(settings.database_path)
+        bot = Tearjerker(settings=settings, storage=storage, catalog=catalog)
+        before = len(fake.identifies)
+        await bot.login(settings.token)
+        task = asyncio.create_task(bot.connect(reconnect=True))
+        await fake.wait_for(lambda: len(fake.identifies) >= before + shards, what="the bot to IDENTIFY")
+        await fake.wait_connected(shards)
+        handle = Running(bot, storage, task)
+        running.append(handle)
+        return handle
+
+    yield start
+    for handle in running:
+        if not handle.bot.is_closed():
+            await handle.stop()
+
+
+@pytest.fixture
+def guild(fake: FakeDiscord) -> Guild:
+    return fake.create_guild("Tissue Box")
+
+
+@pytest.fixture
+def member(fake: FakeDiscord, guild: Guild) -> Member:
+    return fake.create_member(guild, "mina")
+
+
+@pytest.fixture
+def other_member(fake: FakeDiscord, guild: Guild) -> Member:
+    return fake.create_member(guild, "joon")
