@@ -129,6 +129,8 @@ class InteractionRecord:
     choices: list[dict[str, Any]] | None = None
     deferred_ephemeral: bool = False
     acknowledged: asyncio.Event = field(default_factory=asyncio.Event)
+    settled: asyncio.Event = field(default_factory=asyncio.Event)  # acknowledged, or the callback refused
+    refusals: list[str] = field(default_factory=list)
     answered: asyncio.Event = field(default_factory=asyncio.Event)  # a visible message exists
 
     @property
@@ -188,6 +190,8 @@ class FakeDiscord:
         self.application_id = self.bot_user.id
         self.shard_count = shard_count
         self.heartbeat_ms = heartbeat_ms
+        self.ack_deadline = ACK_DEADLINE
+        self.compressions: list[str | None] = []
         self.users: dict[int, User] = {self.bot_user.id: self.bot_user}
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}
@@ -365,6 +369,7 @@ class FakeDiscord:
         ws = web.WebSocketResponse(max_msg_size=16 * 1024 * 1024)
         await ws.prepare(request)
         compress = request.query.get("compress")
+        self.compressions.append(compress)
         if request.query.get("v") != "10" or request.query.get("encoding") != "json":
             await ws.close(code=4012, message=b"Invalid API version")
             return ws
@@ -703,9 +708,15 @@ class FakeDiscord:
         ):
             raise AssertionError("no gateway session holds this guild: is the bot connected?")
         try:
-            await asyncio.wait_for(record.acknowledged.wait(), timeout)
+            await asyncio.wait_for(record.settled.wait(), timeout)
         except TimeoutError:
             raise AssertionError(f"the bot did not answer interaction {data.get('name') or data}") from None
+        if not record.acknowledged.is_set():
+            # A refused answer may be followed by a corrected one (an error reply): allow a moment.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(record.acknowledged.wait(), 0.5)
+        if not record.acknowledged.is_set():
+            raise AssertionError(f"Discord refused the bot's answer: {record.refusals}")
         return record
 
     def _build_options(
@@ -855,11 +866,20 @@ class FakeDiscord:
 
     async def _interaction_callback(self, request: web.Request) -> web.Response:
         record = self._record(request)
-        body = await self._json_body(request)
+        try:
+            return await self._callback(record, await self._json_body(request))
+        except DiscordError as exc:
+            if not record.acknowledged.is_set():
+                record.refusals.append(f"{exc.code} {exc.message} {exc.detail}")
+            raise
+        finally:
+            record.settled.set()
+
+    async def _callback(self, record: InteractionRecord, body: dict[str, Any]) -> web.Response:
         if record.acknowledged.is_set():
             raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
         late = time.monotonic() - record.created
-        if late > ACK_DEADLINE:
+        if late > self.ack_deadline:
             self.violations.append(
                 f"interaction {record.data.get('name') or record.data} acknowledged after {late:.2f}s"
             )
