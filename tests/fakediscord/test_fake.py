@@ -64,6 +64,16 @@ class Probe(discord.Client):
         ) -> list[app_commands.Choice[str]]:
             return [app_commands.Choice(name=str(i), value=str(i)) for i in range(26)]
 
+        @self.tree.command(description="posts a poll with too many answers")
+        async def bigpoll(interaction: discord.Interaction) -> None:
+            poll = discord.Poll(question="Which?", duration=__import__("datetime").timedelta(hours=24))
+            for i in range(11):
+                poll.add_answer(text=f"answer {i}")
+            try:
+                await interaction.response.send_message(poll=poll)
+            except discord.HTTPException as exc:
+                await interaction.response.send_message(f"refused {exc.code}", ephemeral=True)
+
         @self.tree.command(description="posts in the channel")
         async def post(interaction: discord.Interaction) -> None:
             await interaction.response.defer(ephemeral=True)
@@ -200,3 +210,12 @@ async def test_events_need_their_intent(fake, probe):
         )
         == 0
     )
+
+
+async def test_poll_limits_are_enforced(fake, probe):
+    guild = fake.create_guild()
+    await fake.dispatch("GUILD_CREATE", guild.create_payload(), guild.id)
+    member = fake.create_member(guild, "g")
+    message = await (await fake.run_command(member, fake.general(guild), "bigpoll")).wait_answer()
+    assert message.content == "refused 50035"
+    assert any("poll.answers: 11 answers" in v for v in fake.violations)
