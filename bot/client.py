@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -17,6 +18,7 @@ from bot.views import AgainButton
 log = logging.getLogger(__name__)
 
 EXTENSIONS = ("cogs.cry", "cogs.ost")
+SHUTDOWN_GRACE = 5.0  # seconds interactions under way get to finish when the bot stops
 
 
 def bot_intents() -> discord.Intents:
@@ -66,6 +68,22 @@ class Tearjerker(commands.AutoShardedBot):
         self.storage = storage
         self.catalog = catalog
         self.sync_on_start = sync_on_start
+        self._in_flight: set[asyncio.Task[object]] = set()
+
+    def track_current_task(self) -> None:
+        """Called as an interaction starts, so `close()` can let it finish instead of cutting it off."""
+        task = asyncio.current_task()
+        if task is not None and task not in self._in_flight:
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+
+    async def close(self) -> None:
+        """Graceful stop (SIGTERM, Ctrl-C): interactions under way finish, then the connections close."""
+        pending = {t for t in self._in_flight if t is not asyncio.current_task()}
+        if pending:
+            log.info("waiting for %d interaction(s) to finish before closing", len(pending))
+            await asyncio.wait(pending, timeout=SHUTDOWN_GRACE)
+        await super().close()
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:

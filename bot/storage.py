@@ -1,19 +1,23 @@
-"""The one module that owns the database: connection, pragmas, migrations and every query.
+"""The one module that owns the database: connections, pragmas, migrations, the writer, every query.
 
-SQLite through aiosqlite in autocommit mode, with explicit transactions where several statements
-must land together. Migrations are numbered `.sql` files in `bot/migrations`, applied forward-only
-under `PRAGMA user_version`, each in its own transaction.
+SQLite in WAL mode through aiosqlite. Reads use one connection; every write goes through one
+`Writer` with its own connection, which drains a queue into batched transactions. A single writer
+keeps transactions apart (tasks sharing one aiosqlite connection would share its transaction) and
+turns a burst of thousands of votes into a few commits. Migrations are numbered `.sql` files in
+`bot/migrations`, applied forward-only under `PRAGMA user_version`, each in its own transaction.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -56,61 +60,227 @@ class PresentedMessage:
     created_at: int
 
 
-class Storage:
-    """Owns one aiosqlite connection. Build it with `await Storage.open(path)`."""
+PRAGMAS = (
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA synchronous = NORMAL",
+    "PRAGMA busy_timeout = 5000",
+    # A larger page cache and rarer checkpoints keep bursts of votes cheap.
+    "PRAGMA cache_size = -65536",
+    "PRAGMA wal_autocheckpoint = 4000",
+)
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+VOTE_CHANGE_SQL = "INSERT INTO vote_change (op, message_id, user_id, source, at) VALUES (?, ?, ?, ?, ?)"
+ORPHAN_MAX_AGE = 3600  # seconds a reaction on a not-yet-recorded message waits for it
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    try:
+        for pragma in PRAGMAS:
+            await conn.execute(pragma)
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+@dataclass(slots=True)
+class Write:
+    """One statement and its parameters. With a future, it runs alone and reports its rowcount."""
+
+    sql: str
+    params: tuple[Any, ...]
+    future: asyncio.Future[int] | None = None
+
+
+@dataclass(slots=True)
+class WriterStats:
+    batches: int = 0
+    writes: int = 0
+    failed: int = 0
+    largest_batch: int = 0
+    durations: list[float] = field(default_factory=list)
+
+
+class Writer:
+    """The only code that writes. Drains its queue into one transaction per batch, in order.
+
+    Consecutive writes of the same statement run as one `executemany`. If a batch fails, its writes
+    are retried one by one so a single bad write is logged and dropped without losing the rest.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection, *, max_batch: int = 2000) -> None:
         self._conn = conn
+        self._queue: asyncio.Queue[Write | None] = asyncio.Queue()
+        self._max_batch = max_batch
+        self._task: asyncio.Task[None] | None = None
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.stats = WriterStats()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="storage-writer")
+
+    def submit(self, write: Write) -> None:
+        """Queue a write without waiting (a vote). It commits within one batch's time."""
+        if self._task is None or self._task.done():
+            raise RuntimeError("the storage writer is closed")
+        self._idle.clear()
+        self._queue.put_nowait(write)
+
+    async def execute(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        """Queue a write and wait until it is committed; returns the rows it changed."""
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self.submit(Write(sql, params, future))
+        return await future
+
+    async def flush(self) -> None:
+        """Wait until everything queued so far is committed."""
+        if self._task is None or self._task.done():
+            return
+        await self._idle.wait()
+
+    async def close(self) -> None:
+        if self._task is None:
+            return
+        self._queue.put_nowait(None)
+        await self._task
+        self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            first = await self._queue.get()
+            batch: list[Write] = []
+            stop = first is None
+            if first is not None:
+                batch.append(first)
+            while not stop and len(batch) < self._max_batch and not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item is None:
+                    stop = True
+                else:
+                    batch.append(item)
+            if batch:
+                await self._commit(batch)
+            if self._queue.empty():
+                self._idle.set()
+            if stop:
+                return
+
+    @staticmethod
+    def _runs(batch: list[Write]) -> Iterable[list[Write]]:
+        run: list[Write] = []
+        for write in batch:
+            if run and (write.future is not None or run[0].future is not None or write.sql != run[0].sql):
+                yield run
+                run = []
+            run.append(write)
+        if run:
+            yield run
+
+    async def _apply(self, batch: list[Write]) -> list[tuple[Write, int]]:
+        done: list[tuple[Write, int]] = []
+        await self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            for run in self._runs(batch):
+                if run[0].future is not None:
+                    cursor = await self._conn.execute(run[0].sql, run[0].params)
+                    done.append((run[0], cursor.rowcount))
+                else:
+                    await self._conn.executemany(run[0].sql, [w.params for w in run])
+            await self._conn.execute("COMMIT")
+        except BaseException:
+            if self._conn.in_transaction:
+                await self._conn.execute("ROLLBACK")
+            raise
+        return done
+
+    async def _commit(self, batch: list[Write]) -> None:
+        started = time.perf_counter()
+        try:
+            done = await self._apply(batch)
+        except Exception as exc:
+            if len(batch) == 1:
+                self._fail(batch[0], exc)
+                return
+            log.warning("a batch of %d writes failed; retrying them one by one", len(batch))
+            for write in batch:
+                await self._commit([write])
+            return
+        for write, rowcount in done:
+            if write.future is not None and not write.future.done():
+                write.future.set_result(rowcount)
+        self.stats.batches += 1
+        self.stats.writes += len(batch)
+        self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
+        self.stats.durations.append(time.perf_counter() - started)
+        del self.stats.durations[:-1000]
+
+    def _fail(self, write: Write, exc: Exception) -> None:
+        self.stats.failed += 1
+        if write.future is not None:
+            if not write.future.done():
+                write.future.set_exception(exc)
+            return
+        log.error("write failed and was dropped: %s %s", write.sql.split("(")[0], write.params, exc_info=exc)
+
+
+@dataclass(frozen=True, slots=True)
+class VoteChange:
+    """One change to the votes, as the `vote_change` view takes it (see migration 0002)."""
+
+    op: str
+    message_id: int
+    user_id: int = 0
+    source: str = ""
+    at: int = 0
+
+    def write(self) -> Write:
+        return Write(
+            VOTE_CHANGE_SQL,
+            (self.op, self.message_id, self.user_id, self.source, self.at or int(time.time())),
+        )
+
+
+class Storage:
+    """Owns the database. Build it with `await Storage.open(path)`; `close()` flushes every write."""
+
+    def __init__(self, reader: aiosqlite.Connection, writer: Writer, path: Path) -> None:
+        self._conn = reader
+        self.writer = writer
         self.path = path
 
     @classmethod
     async def open(cls, path: Path, migrations: Sequence[Migration] | None = None) -> Storage:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+        write_conn = await _connect(path)
         try:
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA synchronous = NORMAL")
-            await conn.execute("PRAGMA busy_timeout = 5000")
-            storage = cls(conn, path)
-            await storage.migrate(bundled_migrations() if migrations is None else migrations)
+            await migrate(write_conn, path, bundled_migrations() if migrations is None else migrations)
+            reader = await _connect(path)
         except BaseException:
-            await conn.close()
+            await write_conn.close()
             raise
-        return storage
+        writer = Writer(write_conn)
+        writer.start()
+        return cls(reader, writer, path)
 
     async def close(self) -> None:
+        """Everything queued is committed before the connections close (SIGTERM, restarts)."""
+        await self.writer.close()
+        await self.writer._conn.close()
         await self._conn.close()
 
     async def schema_version(self) -> int:
-        async with self._conn.execute("PRAGMA user_version") as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        return await schema_version(self._conn)
 
-    async def migrate(self, migrations: Sequence[Migration]) -> int:
-        """Apply every migration newer than the file's `user_version`; returns how many ran."""
-        current = await self.schema_version()
-        newest = migrations[-1].version if migrations else 0
-        if current > newest:
-            raise RuntimeError(
-                f"{self.path} is at schema version {current}, newer than this bot knows ({newest}); "
-                "upgrade the bot instead of pointing an old one at a newer database"
-            )
-        applied = 0
-        for migration in migrations:
-            if migration.version <= current:
-                continue
-            log.info("applying migration %s", migration.name)
-            try:
-                await self._conn.executescript(
-                    f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
-                )
-            except Exception:
-                if self._conn.in_transaction:
-                    await self._conn.execute("ROLLBACK")
-                raise
-            applied += 1
-        return applied
+    async def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        async with self._conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def _one(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+        async with self._conn.execute(sql, params) as cur:
+            return await cur.fetchone()
 
     # --- presented messages ------------------------------------------------------------------
 
@@ -125,8 +295,8 @@ class Storage:
         requested_by: int,
         created_at: int | None = None,
     ) -> None:
-        """Idempotent: the same message recorded twice stays one row."""
-        await self._conn.execute(
+        """Idempotent: the same message recorded twice stays one row. Waits for the commit."""
+        await self.writer.execute(
             "INSERT INTO presented_message"
             " (message_id, guild_id, channel_id, title_id, kind, requested_by, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
@@ -142,37 +312,163 @@ class Storage:
         )
 
     async def presented(self, message_id: int) -> PresentedMessage | None:
-        async with self._conn.execute(
+        row = await self._one(
             "SELECT message_id, guild_id, channel_id, title_id, kind, requested_by, created_at"
             " FROM presented_message WHERE message_id = ?",
             (message_id,),
-        ) as cur:
-            row = await cur.fetchone()
+        )
         return PresentedMessage(*row) if row else None
+
+    async def presented_since(self, guild_ids: Sequence[int], since: int) -> list[PresentedMessage]:
+        """Recorded messages of these servers newer than `since`, oldest first (for catch-up)."""
+        found: list[PresentedMessage] = []
+        for i in range(0, len(guild_ids), 500):
+            chunk = tuple(guild_ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = await self._all(
+                "SELECT message_id, guild_id, channel_id, title_id, kind, requested_by, created_at"
+                f" FROM presented_message WHERE guild_id IN ({marks}) AND created_at >= ?",
+                (*chunk, since),
+            )
+            found += [PresentedMessage(*row) for row in rows]
+        found.sort(key=lambda m: m.message_id)
+        return found
 
     async def recent_titles(self, member_id: int, kind: str, limit: int) -> list[str]:
         """The titles most recently shown to a member, newest first (repeats collapsed)."""
-        async with self._conn.execute(
+        rows = await self._all(
             "SELECT title_id FROM presented_message WHERE requested_by = ? AND kind = ?"
             " ORDER BY created_at DESC, message_id DESC LIMIT ?",
             (member_id, kind, limit * 3),
-        ) as cur:
-            rows = await cur.fetchall()
+        )
         seen: dict[str, None] = {}
         for (title_id,) in rows:
             seen.setdefault(title_id, None)
         return list(seen)[:limit]
 
+    # --- votes -------------------------------------------------------------------------------
+
+    def change_votes(self, change: VoteChange) -> None:
+        """Queue a vote change; the writer commits it with its batch."""
+        self.writer.submit(change.write())
+
+    async def sources_of(self, message_id: int, prefix: str = "r:") -> set[tuple[int, str]]:
+        rows = await self._all(
+            "SELECT user_id, source FROM vote_source WHERE message_id = ? AND source LIKE ?",
+            (message_id, prefix + "%"),
+        )
+        rows += await self._all(
+            "SELECT user_id, source FROM orphan_source WHERE message_id = ? AND source LIKE ?",
+            (message_id, prefix + "%"),
+        )
+        return {(user_id, source) for user_id, source in rows}
+
+    async def tally(self, guild_id: int | None, title_id: str) -> int:
+        row = await self._one(
+            "SELECT count FROM tally WHERE guild_id = ? AND title_id = ?", (guild_id or 0, title_id)
+        )
+        return int(row[0]) if row else 0
+
+    async def top(self, guild_id: int | None, limit: int = 10) -> list[tuple[str, int]]:
+        """The chart: (title id, votes), most cried-to first, read from the counters (an index range).
+
+        guild_id None is the global chart across servers.
+        """
+        rows = await self._all(
+            "SELECT title_id, count FROM tally WHERE guild_id = ? AND count > 0 ORDER BY count DESC, title_id LIMIT ?",
+            (guild_id or 0, limit),
+        )
+        return [(title_id, int(count)) for title_id, count in rows]
+
+    async def votes_of(self, guild_id: int, user_id: int) -> list[str]:
+        rows = await self._all(
+            "SELECT title_id FROM vote WHERE guild_id = ? AND user_id = ? ORDER BY created_at DESC, title_id",
+            (guild_id, user_id),
+        )
+        return [title_id for (title_id,) in rows]
+
+    async def count_votes_of(self, user_id: int, guild_id: int | None) -> int:
+        if guild_id is None:
+            row = await self._one("SELECT COUNT(*) FROM vote WHERE user_id = ?", (user_id,))
+        else:
+            row = await self._one(
+                "SELECT COUNT(*) FROM vote WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+            )
+        return int(row[0]) if row else 0
+
+    async def forget(self, user_id: int, guild_id: int | None, at: int | None = None) -> int:
+        """Delete a member's votes in one server (or all); returns how many votes were deleted.
+
+        A marker keeps catch-up from bringing them back from reactions that are still on Discord.
+        """
+        now = int(time.time()) if at is None else at
+        await self.writer.execute(
+            "INSERT INTO forget_marker (guild_id, user_id, forgotten_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (guild_id, user_id) DO UPDATE SET forgotten_at = excluded.forgotten_at",
+            (guild_id or 0, user_id, now),
+        )
+        await self.writer.execute("DELETE FROM orphan_source WHERE user_id = ?", (user_id,))
+        if guild_id is None:
+            return await self.writer.execute("DELETE FROM vote WHERE user_id = ?", (user_id,))
+        return await self.writer.execute(
+            "DELETE FROM vote WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+
+    async def forgotten_at(self, guild_id: int, user_ids: Iterable[int]) -> dict[int, int]:
+        """When each of these members last asked to be forgotten in this server (or everywhere)."""
+        wanted = set(user_ids)
+        if not wanted:
+            return {}
+        rows = await self._all(
+            "SELECT user_id, MAX(forgotten_at) FROM forget_marker WHERE guild_id IN (?, 0) GROUP BY user_id",
+            (guild_id,),
+        )
+        return {user_id: at for user_id, at in rows if user_id in wanted}
+
+    async def prune_orphans(self, now: int | None = None) -> int:
+        cutoff = (int(time.time()) if now is None else now) - ORPHAN_MAX_AGE
+        return await self.writer.execute("DELETE FROM orphan_source WHERE created_at < ?", (cutoff,))
+
     # --- meta ----------------------------------------------------------------------------------
 
     async def get_meta(self, key: str) -> str | None:
-        async with self._conn.execute("SELECT value FROM bot_meta WHERE key = ?", (key,)) as cur:
-            row = await cur.fetchone()
+        row = await self._one("SELECT value FROM bot_meta WHERE key = ?", (key,))
         return row[0] if row else None
 
     async def set_meta(self, key: str, value: str) -> None:
-        await self._conn.execute(
-            "INSERT INTO bot_meta (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        await self.writer.execute(
+            "INSERT INTO bot_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+async def schema_version(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("PRAGMA user_version") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def migrate(conn: aiosqlite.Connection, path: Path, migrations: Sequence[Migration]) -> int:
+    """Apply every migration newer than the file's `user_version`; returns how many ran."""
+    current = await schema_version(conn)
+    newest = migrations[-1].version if migrations else 0
+    if current > newest:
+        raise RuntimeError(
+            f"{path} is at schema version {current}, newer than this bot knows ({newest}); "
+            "upgrade the bot instead of pointing an old one at a newer database"
+        )
+    applied = 0
+    for migration in migrations:
+        if migration.version <= current:
+            continue
+        log.info("applying migration %s", migration.name)
+        try:
+            await conn.executescript(
+                f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
+            )
+        except Exception:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise
+        applied += 1
+    return applied

@@ -78,5 +78,11 @@ async def report_error(interaction: discord.Interaction, error: Exception) -> No
 
 
 class TearjerkerTree(app_commands.CommandTree):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        track = getattr(interaction.client, "track_current_task", None)
+        if track is not None:
+            track()
+        return True
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await report_error(interaction, error)

@@ -44,6 +44,7 @@ class AgainButton(
         return cls(match["kind"], int(match["owner"]), match["filters"] or "")
 
     async def callback(self, interaction: discord.Interaction[Tearjerker]) -> None:  # type: ignore[override]
+        interaction.client.track_current_task()
         if interaction.user.id != self.owner:
             command = "/cry" if self.kind == "cry" else "/ost"
             await safe_reply(

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from bot.storage import Migration, Storage, bundled_migrations
+from bot.storage import Migration, Storage, bundled_migrations, migrate
 
 
 async def test_new_database_is_created_with_its_folder_and_migrated(tmp_path):
@@ -25,7 +25,7 @@ async def test_migrations_run_once_across_reopen(tmp_path):
     await store.close()
     store = await Storage.open(path)
     try:
-        assert await store.migrate(bundled_migrations()) == 0
+        assert await migrate(store.writer._conn, path, bundled_migrations()) == 0
     finally:
         await store.close()
 

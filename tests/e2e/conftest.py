@@ -92,3 +92,12 @@ def member(fake: FakeDiscord, guild: Guild) -> Member:
 @pytest.fixture
 def other_member(fake: FakeDiscord, guild: Guild) -> Member:
     return fake.create_member(guild, "joon")
+
+
+async def completed_pick(fake: FakeDiscord, record) -> object:
+    """A pick is complete when the bot has recorded it and added its 😭, the last step it takes."""
+    message = await record.wait_answer()
+    await fake.wait_for(
+        lambda: fake.bot_user.id in getattr(message.reactions.get("😭"), "users", []), what="the pick"
+    )
+    return message

@@ -6,6 +6,7 @@ import logging
 import tomllib
 
 from bot.config import DEFAULT_CATALOG_PATH
+from tests.e2e.conftest import completed_pick
 
 
 async def test_commands_register_with_names_options_and_descriptions(fake, start_bot):
@@ -91,7 +92,7 @@ async def test_a_failure_after_the_pick_was_sent_is_reported_as_a_follow_up(fake
 async def test_nothing_recorded_is_lost_across_two_restarts(fake, start_bot, guild, member):
     running = await start_bot()
     channel = fake.general(guild)
-    ids = [(await (await fake.run_command(member, channel, "cry")).wait_answer()).id for _ in range(3)]
+    ids = [(await completed_pick(fake, await fake.run_command(member, channel, "cry"))).id for _ in range(3)]
     await running.stop()
     running = await start_bot()
     ids.append((await (await fake.run_command(member, channel, "ost")).wait_answer()).id)

@@ -6,6 +6,7 @@ import logging
 
 from bot.catalog import load_catalog
 from bot.config import DEFAULT_CATALOG_PATH
+from tests.e2e.conftest import completed_pick
 from tests.fakediscord import P
 
 CATALOG = load_catalog(DEFAULT_CATALOG_PATH)
@@ -71,7 +72,7 @@ async def test_cry_does_not_repeat_recent_picks(fake, start_bot, guild, member):
     channel = fake.general(guild)
     seen = []
     for _ in range(6):
-        seen.append(drama_of(await (await fake.run_command(member, channel, "cry")).wait_answer()).id)
+        seen.append(drama_of(await completed_pick(fake, await fake.run_command(member, channel, "cry"))).id)
     assert len(set(seen)) == len(seen), seen
 
 
@@ -108,7 +109,7 @@ async def test_title_autocomplete_tolerates_typos_and_hangul(fake, start_bot, gu
 async def test_another_one_rerolls_for_the_asker_with_the_same_filters(fake, start_bot, guild, member):
     await start_bot()
     channel = fake.general(guild)
-    first = await (await fake.run_command(member, channel, "cry", era="modern")).wait_answer()
+    first = await completed_pick(fake, await fake.run_command(member, channel, "cry", era="modern"))
     [custom_id] = first.custom_ids()
     assert custom_id == f"tj:again:cry:{member.user.id}::modern:"
     second = await (await fake.press_button(member, first, custom_id)).wait_answer()
@@ -131,9 +132,9 @@ async def test_another_one_still_works_after_a_restart(fake, start_bot, guild, m
     running = await start_bot()
     channel = fake.general(guild)
     first = await (await fake.run_command(member, channel, "cry")).wait_answer()
-    await running.stop()
+    await running.stop()  # a graceful stop lets the pick finish recording
     running = await start_bot()
-    second = await (await fake.press_button(member, first, first.custom_ids()[0])).wait_answer()
+    second = await completed_pick(fake, await fake.press_button(member, first, first.custom_ids()[0]))
     assert drama_of(second).id != drama_of(first).id
     # What the first run recorded survived the restart.
     assert (await running.storage.presented(first.id)) is not None

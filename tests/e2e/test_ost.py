@@ -6,6 +6,7 @@ from urllib.parse import quote_plus
 
 from bot.catalog import load_catalog
 from bot.config import DEFAULT_CATALOG_PATH
+from tests.e2e.conftest import completed_pick
 
 CATALOG = load_catalog(DEFAULT_CATALOG_PATH)
 
@@ -66,6 +67,6 @@ async def test_ost_unknown_query_suggests_the_closest_songs(fake, start_bot, gui
 async def test_ost_another_one_gives_a_different_song(fake, start_bot, guild, member):
     await start_bot()
     channel = fake.general(guild)
-    first = await (await fake.run_command(member, channel, "ost")).wait_answer()
+    first = await completed_pick(fake, await fake.run_command(member, channel, "ost"))
     second = await (await fake.press_button(member, first, first.custom_ids()[0])).wait_answer()
     assert second.embed["title"] != first.embed["title"]
