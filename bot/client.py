@@ -17,13 +17,17 @@ from bot.views import AgainButton
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.cry", "cogs.ost")
+EXTENSIONS = ("cogs.cry", "cogs.ost", "cogs.votes", "cogs.tears")
 SHUTDOWN_GRACE = 5.0  # seconds interactions under way get to finish when the bot stops
 
 
 def bot_intents() -> discord.Intents:
-    """No privileged intent: slash commands, raw reactions and poll votes need none of them."""
-    return discord.Intents(guilds=True, guild_reactions=True, guild_polls=True)
+    """No privileged intent: slash commands, raw reactions and poll votes need none of them.
+
+    Guild messages (not privileged, and no message content) bring the delete events that withdraw
+    the votes of a deleted pick.
+    """
+    return discord.Intents(guilds=True, guild_messages=True, guild_reactions=True, guild_polls=True)
 
 
 def invite_permissions() -> discord.Permissions:

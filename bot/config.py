@@ -38,6 +38,8 @@ class Settings:
     log_level: str = "INFO"
     dev_guild_id: int | None = None
     application_id: int | None = None
+    vote_emojis: tuple[str, ...] = ("😭",)
+    catchup_days: int = 14
 
     @property
     def database_url(self) -> str:
@@ -112,6 +114,14 @@ def load_settings(
     if log_level not in _LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL: {log_level!r} is not one of {', '.join(_LOG_LEVELS)}")
 
+    vote_emojis = tuple(e.strip() for e in (get("VOTE_EMOJIS") or "😭").split(",") if e.strip())
+    if not vote_emojis or any(" " in e or len(e) > 32 for e in vote_emojis):
+        raise SettingsError("VOTE_EMOJIS: give emoji separated by commas, e.g. 😭,😢 (custom emoji by id)")
+
+    days_raw = get("CATCHUP_DAYS") or "14"
+    if not days_raw.isdigit() or not 0 <= int(days_raw) <= 365:
+        raise SettingsError(f"CATCHUP_DAYS: {days_raw!r} is not a number of days from 0 to 365")
+
     dev_guild = get("DEV_GUILD_ID")
     app_id = get("DISCORD_APPLICATION_ID")
     return Settings(
@@ -121,6 +131,8 @@ def load_settings(
         log_level=log_level,
         dev_guild_id=_snowflake("DEV_GUILD_ID", dev_guild) if dev_guild else None,
         application_id=_snowflake("DISCORD_APPLICATION_ID", app_id) if app_id else None,
+        vote_emojis=vote_emojis,
+        catchup_days=int(days_raw),
     )
 
 

@@ -6,7 +6,8 @@ from urllib.parse import quote, quote_plus
 
 import discord
 
-from bot.catalog import MAX_TEARS, Catalog, Drama, Ost, render_cast
+from bot.catalog import MAX_TEARS, Catalog, Drama, Ost, Title, render_cast
+from bot.votes import bar
 
 COLOUR = discord.Colour(0x5B8DEF)
 VOTE_EMOJI = "😭"
@@ -31,7 +32,9 @@ def listen_links(ost: Ost, drama: Drama) -> list[tuple[str, str]]:
     ]
 
 
-def drama_embed(drama: Drama, catalog: Catalog, *, picked_for: str | None = None) -> discord.Embed:
+def drama_embed(
+    drama: Drama, catalog: Catalog, *, picked_for: str | None = None, tears: tuple[int, int] | None = None
+) -> discord.Embed:
     embed = discord.Embed(title=f"{drama.title} · {drama.hangul}", description=drama.pitch, colour=COLOUR)
     embed.add_field(name="Aired", value=f"{drama.year} · {drama.network}", inline=True)
     embed.add_field(name="Era", value=drama.era.capitalize(), inline=True)
@@ -45,12 +48,16 @@ def drama_embed(drama: Drama, catalog: Catalog, *, picked_for: str | None = None
     osts = catalog.osts_for(drama.id)
     if osts:
         embed.add_field(name="Soundtrack", value="\n".join(f"🎵 {o.display}" for o in osts), inline=False)
+    if tears is not None:
+        embed.add_field(name="Cried to it", value=tear_count_line(*tears), inline=False)
     footer = f"React {VOTE_EMOJI} if you cried to it"
     embed.set_footer(text=f"Picked for {picked_for} · {footer}" if picked_for else footer)
     return embed
 
 
-def ost_embed(ost: Ost, catalog: Catalog, *, picked_for: str | None = None) -> discord.Embed:
+def ost_embed(
+    ost: Ost, catalog: Catalog, *, picked_for: str | None = None, tears: tuple[int, int] | None = None
+) -> discord.Embed:
     drama = catalog.drama(ost.drama_id)
     title = f"🎵 {ost.song}" + (f" · {ost.hangul}" if ost.hangul else "")
     artist = ost.artist + (f" ({ost.artist_hangul})" if ost.artist_hangul else "")
@@ -63,6 +70,41 @@ def ost_embed(ost: Ost, catalog: Catalog, *, picked_for: str | None = None) -> d
         value=" · ".join(f"[{name}]({url})" for name, url in listen_links(ost, drama)),
         inline=False,
     )
+    if tears is not None:
+        embed.add_field(name="Cried to it", value=tear_count_line(*tears), inline=False)
     footer = f"React {VOTE_EMOJI} if it made you cry"
     embed.set_footer(text=f"Picked for {picked_for} · {footer}" if picked_for else footer)
+    return embed
+
+
+def tear_count_line(here: int, everywhere: int) -> str:
+    people = "person" if here == 1 else "people"
+    return f"{VOTE_EMOJI} {here} {people} cried to it here · {everywhere} everywhere"
+
+
+def chart_embed(heading: str, rows: list[tuple[Title, int]], *, empty_hint: str) -> discord.Embed:
+    embed = discord.Embed(title=heading, colour=COLOUR)
+    if not rows:
+        embed.description = empty_hint
+        return embed
+    top = rows[0][1]
+    lines = []
+    for rank, (title, count) in enumerate(rows, 1):
+        icon = "🎬" if isinstance(title, Drama) else "🎵"
+        lines.append(f"`{rank:>2}.` {icon} **{title.display}** — {count} {VOTE_EMOJI}\n`{bar(count, top)}`")
+    embed.description = "\n".join(lines)
+    return embed
+
+
+def my_tears_embed(titles: list[Title], server: str) -> discord.Embed:
+    embed = discord.Embed(title=f"What you cried to in {server}", colour=COLOUR)
+    if not titles:
+        embed.description = f"Nothing yet. React {VOTE_EMOJI} on a /cry or /ost pick when one gets you."
+        return embed
+    shown = [f"{'🎬' if isinstance(t, Drama) else '🎵'} {t.display}" for t in titles[:40]]
+    more = f"\n… and {len(titles) - 40} more" if len(titles) > 40 else ""
+    embed.description = "\n".join(shown) + more
+    embed.set_footer(
+        text=f"{len(titles)} title{'s' if len(titles) != 1 else ''} · /tears forget deletes them"
+    )
     return embed

@@ -20,10 +20,12 @@ log = logging.getLogger(__name__)
 async def present(interaction: discord.Interaction[Tearjerker], title: Title, view: discord.ui.View) -> None:
     bot = interaction.client
     name = interaction.user.display_name
+    # Counts as of now: the pick is not edited as votes come in (no edit storm on a popular post).
+    tears = (await bot.storage.tally(interaction.guild_id, title.id), await bot.storage.tally(None, title.id))
     if isinstance(title, Drama):
-        embed = drama_embed(title, bot.catalog, picked_for=name)
+        embed = drama_embed(title, bot.catalog, picked_for=name, tears=tears)
     else:
-        embed = ost_embed(title, bot.catalog, picked_for=name)
+        embed = ost_embed(title, bot.catalog, picked_for=name, tears=tears)
     response = await interaction.response.send_message(embed=embed, view=view)
     message = response.resource
     if not isinstance(message, discord.InteractionMessage):

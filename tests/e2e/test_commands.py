@@ -12,7 +12,7 @@ from tests.e2e.conftest import completed_pick
 async def test_commands_register_with_names_options_and_descriptions(fake, start_bot):
     await start_bot()
     commands = fake.commands()
-    assert set(commands) == {"cry", "ost"}
+    assert set(commands) == {"cry", "ost", "tears"}
     cry = commands["cry"]
     assert cry["description"] == "Get a sad K-drama worth your tissues"
     assert cry["contexts"] == [0]  # servers only: no DMs
@@ -29,6 +29,9 @@ async def test_commands_register_with_names_options_and_descriptions(fake, start
     ost = commands["ost"]
     [query] = ost["options"]
     assert query["name"] == "query" and query["autocomplete"] and query["max_length"] == 100
+    tears = commands["tears"]
+    assert tears["contexts"] == [0]
+    assert {o["name"]: o["type"] for o in tears["options"]} == {"top": 1, "me": 1, "forget": 1}
 
 
 async def test_commands_sync_only_when_they_changed(fake, start_bot, tmp_path):
@@ -51,7 +54,7 @@ async def test_commands_sync_only_when_they_changed(fake, start_bot, tmp_path):
 
 async def test_dev_guild_gets_the_commands_at_once(fake, start_bot, guild, member):
     await start_bot(dev_guild_id=guild.id)
-    assert set(fake.commands(guild)) == {"cry", "ost"}
+    assert set(fake.commands(guild)) == {"cry", "ost", "tears"}
     assert fake.command_syncs[-1][0] == guild.id
     message = await (await fake.run_command(member, fake.general(guild), "cry")).wait_answer()
     assert message.embeds
@@ -81,8 +84,8 @@ async def test_an_internal_failure_answers_ephemerally_and_is_logged(fake, start
 
 async def test_a_failure_after_the_pick_was_sent_is_reported_as_a_follow_up(fake, start_bot, guild, member):
     running = await start_bot()
-    await running.storage.close()
-    # /ost with a query reads nothing before answering, so the failure comes after the response.
+    # Reads still work, writes do not: the pick is sent, then recording it fails.
+    await running.storage.writer.close()
     record = await fake.run_command(member, fake.general(guild), "ost", query="windflower")
     await fake.wait_for(lambda: record.followups, what="the follow-up error")
     assert record.response is not None and not record.response.ephemeral

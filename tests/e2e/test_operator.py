@@ -40,7 +40,7 @@ async def test_sync_command_registers_now_even_when_unchanged(fake, db_path, gui
     await _sync(settings_for(fake, db_path), catalog, None)
     assert [scope for scope, _ in fake.command_syncs] == [None, None]
     await _sync(settings_for(fake, db_path), catalog, guild.id)
-    assert set(fake.commands(guild)) == {"cry", "ost"}
+    assert set(fake.commands(guild)) == {"cry", "ost", "tears"}
     assert not any(kind == "GET" and "gateway" in path for kind, path in fake.requests)  # no connection
 
 

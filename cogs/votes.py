@@ -1,0 +1,205 @@
+"""Votes from reactions: every raw gateway event in, one queued change out; catch-up after downtime.
+
+Raw events only, so messages that are not cached — and those from before a restart — count. When the
+bot leaves a server its votes are kept: they are that server's memory, and re-inviting the bot brings
+the chart back. Members can delete theirs at any time with /tears forget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands, tasks
+
+from bot.storage import VoteChange
+from bot.votes import emoji_key, reaction_source, reconcile
+
+if TYPE_CHECKING:
+    from bot.client import Tearjerker
+    from bot.storage import PresentedMessage
+
+log = logging.getLogger(__name__)
+
+PAGE = 100  # reaction users per request, Discord's maximum
+
+
+class Votes(commands.Cog):
+    def __init__(self, bot: Tearjerker) -> None:
+        self.bot = bot
+        self.emojis = frozenset(bot.settings.vote_emojis)
+        # Messages being reconciled -> the (member, source) pairs live events touched meanwhile.
+        self._reconciling: dict[int, set[tuple[int, str]]] = {}
+        self._catchups: dict[int, asyncio.Task[None]] = {}
+        self._catchup_again: set[int] = set()
+        self.catchup_runs = 0
+
+    async def cog_load(self) -> None:
+        self.prune_orphans.start()
+
+    async def cog_unload(self) -> None:
+        self.prune_orphans.cancel()
+        for task in self._catchups.values():
+            task.cancel()
+
+    # --- live events -----------------------------------------------------------------------------
+
+    def _source(self, emoji: discord.PartialEmoji, burst: bool) -> str | None:
+        key = emoji_key(emoji.name, emoji.id)
+        return reaction_source(key, burst) if key in self.emojis else None
+
+    def _change(self, op: str, message_id: int, user_id: int = 0, source: str = "") -> None:
+        if user_id and message_id in self._reconciling:
+            self._reconciling[message_id].add((user_id, source))
+        self.bot.storage.change_votes(VoteChange(op, message_id, user_id, source))
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        me = self.bot.user
+        # Cheap filters first: a popular server reacts to many messages that are not ours.
+        if payload.guild_id is None or me is None or payload.message_author_id != me.id:
+            return
+        if payload.user_id == me.id or (payload.member is not None and payload.member.bot):
+            return
+        source = self._source(payload.emoji, payload.burst)
+        if source is not None:
+            self._change("add", payload.message_id, payload.user_id, source)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        # Removal events carry no author; removing a source that was never stored changes nothing.
+        if payload.guild_id is None or (self.bot.user is not None and payload.user_id == self.bot.user.id):
+            return
+        source = self._source(payload.emoji, payload.burst)
+        if source is not None:
+            self._change("remove", payload.message_id, payload.user_id, source)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_clear(self, payload: discord.RawReactionClearEvent) -> None:
+        self._change("clear", payload.message_id)
+
+    @commands.Cog.listener()
+    async def on_raw_reaction_clear_emoji(self, payload: discord.RawReactionClearEmojiEvent) -> None:
+        source = self._source(payload.emoji, burst=False)
+        if source is not None:
+            self._change("clear-emoji", payload.message_id, source=source)
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        self._change("message-gone", payload.message_id)
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        for message_id in payload.message_ids:
+            self._change("message-gone", message_id)
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        self._change("channel-gone", channel.id)
+
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        self._change("channel-gone", payload.thread_id)
+
+    # --- catch-up --------------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """After every IDENTIFY (start, or a session that could not be resumed): votes may have changed
+        while no events reached us."""
+        running = self._catchups.get(shard_id)
+        if running is not None and not running.done():
+            self._catchup_again.add(shard_id)
+            return
+        self._catchups[shard_id] = asyncio.create_task(
+            self._catch_up_loop(shard_id), name=f"catch-up-{shard_id}"
+        )
+
+    async def _catch_up_loop(self, shard_id: int) -> None:
+        while True:
+            try:
+                await self.catch_up(shard_id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("catch-up for shard %s failed; live votes keep counting", shard_id)
+            if shard_id not in self._catchup_again:
+                return
+            self._catchup_again.discard(shard_id)
+
+    async def catch_up(self, shard_id: int) -> None:
+        guild_ids = [g.id for g in self.bot.guilds if g.shard_id == shard_id]
+        since = int(time.time()) - self.bot.settings.catchup_days * 86400
+        messages = await self.bot.storage.presented_since(guild_ids, since)
+        started = time.perf_counter()
+        changed = 0
+        for message in messages:
+            changed += await self.reconcile_message(message)
+        await self.bot.storage.writer.flush()
+        self.catchup_runs += 1
+        log.info(
+            "catch-up for shard %s: %d messages checked, %d vote sources changed in %.1fs",
+            shard_id,
+            len(messages),
+            changed,
+            time.perf_counter() - started,
+        )
+
+    async def _reaction_users(self, message: PresentedMessage, emoji: str, burst: bool) -> set[int]:
+        users: set[int] = set()
+        after: int | None = None
+        while True:
+            page = await self.bot.http.get_reaction_users(
+                message.channel_id, message.message_id, emoji, PAGE, after=after, type=1 if burst else 0
+            )
+            users |= {int(u["id"]) for u in page if not u.get("bot")}
+            if len(page) < PAGE:
+                return users
+            after = int(page[-1]["id"])
+
+    async def reconcile_message(self, message: PresentedMessage) -> int:
+        """Make the stored reaction sources of one message match Discord. A failed read changes nothing."""
+        self._reconciling[message.message_id] = set()
+        try:
+            observed: set[tuple[int, str]] = set()
+            for emoji in self.emojis:
+                for burst in (False, True):
+                    users = await self._reaction_users(message, emoji, burst)
+                    observed |= {(u, reaction_source(emoji, burst)) for u in users}
+        except discord.NotFound as exc:
+            # The message (10008) or its channel (10003) is gone: so are its votes.
+            if exc.code == 10003:
+                self._change("channel-gone", message.channel_id)
+            elif exc.code == 10008:
+                self._change("message-gone", message.message_id)
+            self._reconciling.pop(message.message_id, None)
+            return 1 if exc.code in (10003, 10008) else 0
+        except discord.HTTPException as exc:
+            log.warning("catch-up could not read reactions of message %s: %s", message.message_id, exc)
+            self._reconciling.pop(message.message_id, None)
+            return 0
+        stored = await self.bot.storage.sources_of(message.message_id, "r:")
+        touched = self._reconciling.pop(message.message_id, set())
+        forgotten = await self.bot.storage.forgotten_at(message.guild_id, {u for u, _ in observed})
+        diff = reconcile(
+            stored, observed, touched_live=touched, forgotten_at=forgotten, presented_at=message.created_at
+        )
+        for user, source in diff.add:
+            self._change("add", message.message_id, user, source)
+        for user, source in diff.remove:
+            self._change("remove", message.message_id, user, source)
+        return len(diff.add) + len(diff.remove)
+
+    @tasks.loop(minutes=10)
+    async def prune_orphans(self) -> None:
+        try:
+            await self.bot.storage.prune_orphans()
+        except Exception:
+            log.exception("pruning stale orphan reactions failed; trying again later")
+
+
+async def setup(bot: Tearjerker) -> None:
+    await bot.add_cog(Votes(bot))
