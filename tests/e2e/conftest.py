@@ -101,3 +101,15 @@ async def completed_pick(fake: FakeDiscord, record) -> object:
         lambda: fake.bot_user.id in getattr(message.reactions.get("😭"), "users", []), what="the pick"
     )
     return message
+
+
+async def eventually(read, expected, timeout: float = 5.0, what: str = "") -> None:
+    """Poll an async read until it returns `expected` (votes commit with the writer's next batch)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    value = None
+    while asyncio.get_running_loop().time() < deadline:
+        value = await read()
+        if value == expected:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"{what or read}: expected {expected!r}, last saw {value!r}")

@@ -1,0 +1,163 @@
+"""Vote logic on a real SQLite file: sources, the one-vote rule, counters, forget, orphans."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.storage import Storage, VoteChange
+from bot.votes import bar, reaction_source, reconcile
+
+GUILD, OTHER_GUILD, CHANNEL = 111, 222, 333
+MINA, JOON = 1001, 1002
+CRY = reaction_source("😭", False)
+BURST = reaction_source("😭", True)
+
+
+async def present(
+    storage: Storage, message_id: int, title: str, guild: int = GUILD, channel: int = CHANNEL
+) -> None:
+    await storage.record_presented(
+        message_id=message_id,
+        guild_id=guild,
+        channel_id=channel,
+        title_id=title,
+        kind="drama",
+        requested_by=MINA,
+    )
+
+
+async def apply(storage: Storage, *changes: VoteChange) -> None:
+    for change in changes:
+        storage.change_votes(change)
+    await storage.writer.flush()
+
+
+async def test_a_reaction_becomes_one_vote_and_counts(storage):
+    await present(storage, 1, "mr-sunshine")
+    await apply(storage, VoteChange("add", 1, MINA, CRY))
+    assert await storage.votes_of(GUILD, MINA) == ["mr-sunshine"]
+    assert await storage.tally(GUILD, "mr-sunshine") == 1
+    assert await storage.tally(None, "mr-sunshine") == 1
+
+
+async def test_repeated_adds_are_harmless(storage):
+    await present(storage, 1, "mr-sunshine")
+    await apply(storage, *[VoteChange("add", 1, MINA, CRY)] * 5)
+    assert await storage.tally(GUILD, "mr-sunshine") == 1
+
+
+async def test_two_messages_of_one_title_are_one_vote_with_two_sources(storage):
+    await present(storage, 1, "mr-sunshine")
+    await present(storage, 2, "mr-sunshine")
+    await apply(storage, VoteChange("add", 1, MINA, CRY), VoteChange("add", 2, MINA, CRY))
+    assert await storage.tally(GUILD, "mr-sunshine") == 1
+    await apply(storage, VoteChange("remove", 1, MINA, CRY))
+    assert await storage.tally(GUILD, "mr-sunshine") == 1  # the other source still holds it
+    await apply(storage, VoteChange("remove", 2, MINA, CRY))
+    assert await storage.tally(GUILD, "mr-sunshine") == 0
+    assert await storage.votes_of(GUILD, MINA) == []
+
+
+async def test_a_super_reaction_counts_once_beside_a_normal_one(storage):
+    await present(storage, 1, "red-sleeve")
+    await apply(storage, VoteChange("add", 1, MINA, CRY), VoteChange("add", 1, MINA, BURST))
+    assert await storage.tally(GUILD, "red-sleeve") == 1
+    await apply(storage, VoteChange("remove", 1, MINA, CRY))
+    assert await storage.tally(GUILD, "red-sleeve") == 1
+
+
+async def test_clear_and_clear_emoji_withdraw_reaction_sources(storage):
+    await present(storage, 1, "red-sleeve")
+    await apply(storage, VoteChange("add", 1, MINA, CRY), VoteChange("add", 1, JOON, BURST))
+    await apply(storage, VoteChange("clear-emoji", 1, source=CRY))
+    assert await storage.tally(GUILD, "red-sleeve") == 0
+    await apply(storage, VoteChange("add", 1, MINA, reaction_source("😢", False)))
+    await apply(storage, VoteChange("clear", 1))
+    assert await storage.tally(GUILD, "red-sleeve") == 0 and await storage.sources_of(1) == set()
+
+
+async def test_message_and_channel_gone_take_their_votes(storage):
+    await present(storage, 1, "red-sleeve")
+    await present(storage, 2, "mr-sunshine", channel=444)
+    await apply(storage, VoteChange("add", 1, MINA, CRY), VoteChange("add", 2, MINA, CRY))
+    await apply(storage, VoteChange("message-gone", 1))
+    assert await storage.presented(1) is None and await storage.tally(GUILD, "red-sleeve") == 0
+    await apply(storage, VoteChange("channel-gone", 444))
+    assert await storage.presented(2) is None and await storage.tally(GUILD, "mr-sunshine") == 0
+
+
+async def test_a_reaction_that_beats_its_message_record_still_counts(storage):
+    await apply(storage, VoteChange("add", 9, MINA, CRY))  # the event came first
+    assert await storage.tally(GUILD, "youth-of-may") == 0
+    await present(storage, 9, "youth-of-may")
+    assert await storage.tally(GUILD, "youth-of-may") == 1
+
+
+async def test_stale_orphans_are_pruned(storage):
+    await apply(storage, VoteChange("add", 9, MINA, CRY, at=1000))
+    assert await storage.prune_orphans(now=1000 + 3601) == 1
+
+
+async def test_votes_in_two_servers_count_apart_and_globally(storage):
+    await present(storage, 1, "mr-sunshine")
+    await present(storage, 2, "mr-sunshine", guild=OTHER_GUILD)
+    await apply(storage, VoteChange("add", 1, MINA, CRY), VoteChange("add", 2, MINA, CRY))
+    assert await storage.tally(GUILD, "mr-sunshine") == 1
+    assert await storage.tally(None, "mr-sunshine") == 2
+
+
+async def test_top_reads_the_counters_in_order(storage):
+    for message_id, title in enumerate(["a", "b", "c"], 1):
+        await present(storage, message_id, title)
+    votes = {"a": 1, "b": 3, "c": 2}
+    await apply(
+        storage,
+        *[VoteChange("add", i, 5000 + n, CRY) for i, t in enumerate("abc", 1) for n in range(votes[t])],
+    )
+    assert await storage.top(GUILD) == [("b", 3), ("c", 2), ("a", 1)]
+    assert await storage.top(GUILD, limit=1) == [("b", 3)]
+
+
+async def test_forget_here_and_everywhere(storage):
+    await present(storage, 1, "mr-sunshine")
+    await present(storage, 2, "red-sleeve")
+    await present(storage, 3, "mr-sunshine", guild=OTHER_GUILD)
+    await apply(
+        storage, *[VoteChange("add", m, MINA, CRY) for m in (1, 2, 3)], VoteChange("add", 1, JOON, CRY)
+    )
+    assert await storage.forget(MINA, GUILD) == 2
+    assert await storage.tally(GUILD, "mr-sunshine") == 1  # Joon's stays
+    assert await storage.sources_of(1) == {(JOON, CRY)}
+    assert await storage.forget(MINA, None) == 1
+    assert await storage.tally(None, "mr-sunshine") == 1
+    assert (await storage.forgotten_at(GUILD, [MINA]))[MINA] > 0
+
+
+async def test_a_failing_write_does_not_lose_its_batch(storage):
+    await present(storage, 1, "mr-sunshine")
+    from bot.storage import Write
+
+    storage.writer.submit(Write("INSERT INTO nowhere VALUES (?)", (1,)))
+    await apply(storage, VoteChange("add", 1, MINA, CRY))
+    assert await storage.tally(GUILD, "mr-sunshine") == 1
+    assert storage.writer.stats.failed == 1
+
+
+def test_reconcile_adds_missing_and_removes_stale():
+    diff = reconcile({(1, CRY), (2, CRY)}, {(2, CRY), (3, CRY)})
+    assert diff.add == {(3, CRY)} and diff.remove == {(1, CRY)}
+
+
+def test_reconcile_leaves_what_live_events_touched():
+    diff = reconcile({(1, CRY)}, {(3, CRY)}, touched_live={(1, CRY), (3, CRY)})
+    assert diff.add == set() and diff.remove == set()
+
+
+def test_reconcile_does_not_bring_back_the_forgotten():
+    diff = reconcile(set(), {(1, CRY), (2, CRY)}, forgotten_at={1: 500, 2: 100}, presented_at=300)
+    assert diff.add == {(2, CRY)}  # 2 forgot before this message existed; a reaction since is new
+
+
+@pytest.mark.parametrize(("count", "top", "expected"), [(10, 10, 12), (1, 10, 1), (5, 10, 6), (0, 10, 0)])
+def test_bar_scales_to_the_top_title(count, top, expected):
+    assert len(bar(count, top)) == expected
