@@ -60,11 +60,20 @@ def test_env_file_is_read_and_the_environment_wins(tmp_path):
         ("DEV_GUILD_ID", "abc", "DEV_GUILD_ID"),
         ("DISCORD_APPLICATION_ID", "42", "DISCORD_APPLICATION_ID"),
         ("CATALOG_PATH", "/nowhere/catalog.toml", "CATALOG_PATH: no file"),
+        ("CATCHUP_DAYS", "a week", "CATCHUP_DAYS"),
+        ("CATCHUP_DAYS", "400", "CATCHUP_DAYS"),
+        ("VOTE_EMOJIS", " , ", "VOTE_EMOJIS"),
     ],
 )
 def test_malformed_setting_names_itself(name, value, match):
     with pytest.raises(SettingsError, match=match):
         settings_from({"DISCORD_TOKEN": FAKE_TOKEN, name: value})
+
+
+def test_vote_emojis_and_catch_up_window_are_read():
+    s = settings_from({"DISCORD_TOKEN": FAKE_TOKEN, "VOTE_EMOJIS": "😭, 😢", "CATCHUP_DAYS": "3"})
+    assert s.vote_emojis == ("😭", "😢") and s.catchup_days == 3
+    assert settings_from({"DISCORD_TOKEN": FAKE_TOKEN}).vote_emojis == ("😭",)
 
 
 def test_database_url_relative_and_absolute(tmp_path):

@@ -231,3 +231,11 @@ async def test_picks_show_the_tear_count(fake, start_bot, guild, member, other_m
     await eventually(lambda: running.storage.tally(guild.id, "queen-for-seven-days"), 2)
     second = await pick(fake, member, channel, title="queen-for-seven-days")
     assert second.field("Cried to it") == "😭 2 people cried to it here · 2 everywhere"
+
+
+async def test_an_operator_can_add_vote_emoji(fake, start_bot, guild, member, other_member):
+    running = await start_bot(vote_emojis=("😭", "😢"))
+    message = await pick(fake, member, fake.general(guild), title="true-beauty")
+    await fake.add_reaction(member, message, "😢")
+    await fake.add_reaction(other_member, message, "😭")
+    await eventually(lambda: running.storage.tally(guild.id, "true-beauty"), 2)
