@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,7 +53,7 @@ async def start_bot(fake: FakeDiscord, db_path: Path) -> AsyncIterator[StartBot]
     running: list[Running] = []
 
     async def start(
-        *, dev_guild_id: int | None = None, shards: int = 1, catalog_path: Path | None = None
+        *, dev_guild_id: int | None = None, shards: int = 1, catalog_path: Path | None = None, **extra: Any
     ) -> Running:
         settings = Settings(
             token=fake.token,
@@ -60,6 +61,7 @@ async def start_bot(fake: FakeDiscord, db_path: Path) -> AsyncIterator[StartBot]
             catalog_path=catalog_path or DEFAULT_CATALOG_PATH,
             log_level="DEBUG",
             dev_guild_id=dev_guild_id,
+            **extra,
         )
         catalog = load_catalog(settings.catalog_path)
         storage = await Storage.open(settings.database_path)
