@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.errors import UnknownTitle
 from bot.search import SearchIndex
@@ -97,6 +97,7 @@ class Ost:
 
 
 Title = Drama | Ost
+T = TypeVar("T", Drama, Ost)
 
 
 @dataclass(slots=True)
@@ -151,26 +152,30 @@ class Catalog:
         assert self._ost_index is not None
         return self._ost_index.search(query, limit)
 
+    def suggest_dramas(self, current: str) -> list[Drama]:
+        """Autocomplete: the best matches, or the first titles while nothing is typed."""
+        return self.search_dramas(current) if current.strip() else list(self.dramas[:MAX_CHOICES])
+
+    def suggest_osts(self, current: str) -> list[Ost]:
+        return self.search_osts(current) if current.strip() else list(self.osts[:MAX_CHOICES])
+
     def find_drama(self, query: str) -> Drama:
         """An autocomplete value (an id) or free text; `UnknownTitle` names the closest dramas."""
-        exact = self._by_id.get(query.strip())
-        if isinstance(exact, Drama):
-            return exact
-        found = self.search_dramas(query, 1)
-        if found:
-            return found[0]
         assert self._drama_index is not None
-        raise UnknownTitle(query, [d.title for d in self._drama_index.closest(query, 3)])
+        return self._find(query, Drama, self._drama_index)
 
     def find_ost(self, query: str) -> Ost:
+        assert self._ost_index is not None
+        return self._find(query, Ost, self._ost_index)
+
+    def _find(self, query: str, kind: type[T], index: SearchIndex[T]) -> T:
         exact = self._by_id.get(query.strip())
-        if isinstance(exact, Ost):
+        if isinstance(exact, kind):
             return exact
-        found = self.search_osts(query, 1)
+        found = index.search(query, 1)
         if found:
             return found[0]
-        assert self._ost_index is not None
-        raise UnknownTitle(query, [o.display for o in self._ost_index.closest(query, 3)])
+        raise UnknownTitle(query, [t.display for t in index.closest(query, 3)])
 
 
 def drama_keys(d: Drama) -> list[tuple[str, float]]:

@@ -69,11 +69,9 @@ class Cry(commands.Cog):
     async def title_autocomplete(
         self, interaction: discord.Interaction[Tearjerker], current: str
     ) -> list[app_commands.Choice[str]]:
-        catalog = self.bot.catalog
-        found = catalog.search_dramas(current) if current.strip() else list(catalog.dramas)
         return [
             app_commands.Choice(name=f"{d.title} · {d.hangul} ({d.year})"[:100], value=d.id)
-            for d in found[:MAX_CHOICES]
+            for d in self.bot.catalog.suggest_dramas(current)
         ]
 
     async def _random_pick(

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import MAX_CHOICES, Ost
+from bot.catalog import Ost
 from bot.picks import RECENT_WINDOW, choose
 from bot.presenting import present
 from bot.views import pick_view
@@ -45,10 +45,9 @@ class Soundtrack(commands.Cog, name="Ost"):
         self, interaction: discord.Interaction[Tearjerker], current: str
     ) -> list[app_commands.Choice[str]]:
         catalog = self.bot.catalog
-        found = catalog.search_osts(current) if current.strip() else list(catalog.osts)
         return [
             app_commands.Choice(name=choice_name(o, catalog.drama(o.drama_id).title), value=o.id)
-            for o in found[:MAX_CHOICES]
+            for o in catalog.suggest_osts(current)
         ]
 
     async def again(self, interaction: discord.Interaction[Tearjerker], filters: str) -> None:

@@ -161,3 +161,17 @@ def test_reconcile_does_not_bring_back_the_forgotten():
 @pytest.mark.parametrize(("count", "top", "expected"), [(10, 10, 12), (1, 10, 1), (5, 10, 6), (0, 10, 0)])
 def test_bar_scales_to_the_top_title(count, top, expected):
     assert len(bar(count, top)) == expected
+
+
+async def test_close_commits_everything_still_queued(tmp_path):
+    path = tmp_path / "t.db"
+    storage = await Storage.open(path)
+    await present(storage, 1, "mr-sunshine")
+    for user in range(5000):
+        storage.change_votes(VoteChange("add", 1, 10_000 + user, CRY))
+    await storage.close()  # what SIGTERM and Ctrl-C end in
+    storage = await Storage.open(path)
+    try:
+        assert await storage.tally(GUILD, "mr-sunshine") == 5000
+    finally:
+        await storage.close()
