@@ -1,0 +1,96 @@
+"""Weekly schedule arithmetic in a server's own time zone. Pure functions over an explicit clock.
+
+Local times go through `zoneinfo`: a time skipped by a spring-forward change moves forward by the
+gap; a time repeated by an autumn change is taken once, at its first occurrence.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MAX_POLL_HOURS = 768  # Discord's limit: 32 days
+CLOSE_BEFORE_NEXT_HOURS = 1  # a poll ends this long before the next one is posted
+
+_TIME = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*$", re.IGNORECASE)
+
+
+class ScheduleError(ValueError):
+    """A time or time zone a member typed that we cannot use; the message says why."""
+
+
+def parse_local_time(text: str) -> time:
+    """'21:00', '9:30', '9pm', '9:30 am' -> a time of day."""
+    match = _TIME.match(text)
+    if not match:
+        raise ScheduleError(f"“{text[:20]}” is not a time of day; try 21:00 or 9pm.")
+    hour, minute, half = int(match[1]), int(match[2] or 0), (match[3] or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            raise ScheduleError(f"“{text[:20]}”: with am/pm the hour is 1 to 12.")
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise ScheduleError(f"“{text[:20]}” is not a time of day; hours go to 23 and minutes to 59.")
+    return time(hour, minute)
+
+
+@lru_cache(maxsize=1)
+def all_timezones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        if name not in all_timezones():
+            raise ZoneInfoNotFoundError(name)
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ScheduleError(f"“{name[:40]}” is not a time zone I know; pick one like Asia/Seoul.") from None
+
+
+def suggest_timezones(current: str, limit: int = 25) -> list[str]:
+    """Autocomplete for IANA names: prefix matches first, then any part ('seoul' finds Asia/Seoul)."""
+    q = current.strip().lower().replace(" ", "_")
+    if not q:
+        popular = ["Asia/Seoul", "America/New_York", "America/Los_Angeles", "Europe/London", "Asia/Manila"]
+        return popular + [z for z in ("UTC", "Asia/Tokyo", "Europe/Paris", "Australia/Sydney") if z not in popular]
+    names = all_timezones()
+    starts = [n for n in names if n.lower().startswith(q)]
+    parts = [n for n in names if q in n.lower() and n not in starts]
+    return (starts + parts)[:limit]
+
+
+def next_occurrence(after: datetime, weekday: int, at: time, tz: ZoneInfo) -> datetime:
+    """The first moment strictly after `after` that is `weekday` at `at` local time, in UTC."""
+    local = after.astimezone(tz)
+    for offset in range(15):
+        day = local.date() + timedelta(days=offset)
+        if day.weekday() != weekday:
+            continue
+        # fold=0: a repeated autumn time is its first occurrence; a skipped spring time lands after the gap.
+        candidate = datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+        if candidate > after:
+            return candidate
+    raise AssertionError("unreachable: a weekday comes round within 15 days")
+
+
+def poll_hours(posted_at: datetime, next_post: datetime) -> int:
+    """Whole hours a poll may last so it ends shortly before the next one (Discord allows 1..768)."""
+    hours = int((next_post - posted_at).total_seconds() // 3600) - CLOSE_BEFORE_NEXT_HOURS
+    return max(1, min(MAX_POLL_HOURS, hours))
+
+
+def backoff_seconds(failures: int) -> int:
+    """Retry a failing server after 5 minutes, doubling each time, at most 6 hours."""
+    return min(5 * 60 * 2 ** max(0, failures - 1), 6 * 3600)
+
+
+def from_ts(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def to_ts(dt: datetime) -> int:
+    return int(dt.timestamp())
