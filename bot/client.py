@@ -17,7 +17,7 @@ from bot.views import AgainButton
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.cry", "cogs.ost", "cogs.votes", "cogs.tears")
+EXTENSIONS = ("cogs.cry", "cogs.ost", "cogs.votes", "cogs.tears", "cogs.polls")
 SHUTDOWN_GRACE = 5.0  # seconds interactions under way get to finish when the bot stops
 
 
@@ -31,10 +31,11 @@ def bot_intents() -> discord.Intents:
 
 
 def invite_permissions() -> discord.Permissions:
-    """Exactly what the features use: reply in channels, embeds, the seed 😭 and reading reactions."""
+    """Exactly what the features use: posts and embeds, polls, the seed 😭, and reading reactions and votes."""
     return discord.Permissions(
         view_channel=True,
         send_messages=True,
+        send_polls=True,
         embed_links=True,
         add_reactions=True,
         read_message_history=True,

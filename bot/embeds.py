@@ -108,3 +108,28 @@ def my_tears_embed(titles: list[Title], server: str) -> discord.Embed:
         text=f"{len(titles)} title{'s' if len(titles) != 1 else ''} · /tears forget deletes them"
     )
     return embed
+
+
+MEDALS = ("🥇", "🥈", "🥉")
+
+
+def recap_embed(week: list[tuple[Title, int]], all_time: list[tuple[Title, int]]) -> discord.Embed:
+    """The weekly poll's recap: this week's ranking, then the server's all-time top three."""
+    embed = discord.Embed(title=f"{VOTE_EMOJI} This week's tears are in", colour=COLOUR)
+    if any(votes for _, votes in week):
+        embed.description = "\n".join(
+            f"`{rank:>2}.` **{title.display}** — {votes} {VOTE_EMOJI}"
+            for rank, (title, votes) in enumerate(week, 1)
+        )
+    else:
+        embed.description = "Nobody admitted to crying this week. Brave faces, everyone. 🥲"
+    if all_time:
+        embed.add_field(
+            name="All-time top three here",
+            value="\n".join(
+                f"{MEDALS[i]} {t.display} — {n} {VOTE_EMOJI}" for i, (t, n) in enumerate(all_time[:3])
+            ),
+            inline=False,
+        )
+    embed.set_footer(text="Votes count toward /tears top · a new poll comes next week")
+    return embed

@@ -11,6 +11,8 @@ from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot.errors import UserFacingError
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_POLL_HOURS = 768  # Discord's limit: 32 days
 CLOSE_BEFORE_NEXT_HOURS = 1  # a poll ends this long before the next one is posted
@@ -18,7 +20,7 @@ CLOSE_BEFORE_NEXT_HOURS = 1  # a poll ends this long before the next one is post
 _TIME = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*$", re.IGNORECASE)
 
 
-class ScheduleError(ValueError):
+class ScheduleError(UserFacingError):
     """A time or time zone a member typed that we cannot use; the message says why."""
 
 
@@ -56,7 +58,9 @@ def suggest_timezones(current: str, limit: int = 25) -> list[str]:
     q = current.strip().lower().replace(" ", "_")
     if not q:
         popular = ["Asia/Seoul", "America/New_York", "America/Los_Angeles", "Europe/London", "Asia/Manila"]
-        return popular + [z for z in ("UTC", "Asia/Tokyo", "Europe/Paris", "Australia/Sydney") if z not in popular]
+        return popular + [
+            z for z in ("UTC", "Asia/Tokyo", "Europe/Paris", "Australia/Sydney") if z not in popular
+        ]
     names = all_timezones()
     starts = [n for n in names if n.lower().startswith(q)]
     parts = [n for n in names if q in n.lower() and n not in starts]

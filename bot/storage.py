@@ -196,7 +196,9 @@ class Writer:
         try:
             for run in self._runs(batch):
                 if run[0].script:
-                    counts = [(await self._conn.execute(sql, params)).rowcount for sql, params in run[0].script]
+                    counts = [
+                        (await self._conn.execute(sql, params)).rowcount for sql, params in run[0].script
+                    ]
                     done.append((run[0], counts[0]))
                 elif run[0].future is not None:
                     cursor = await self._conn.execute(run[0].sql, run[0].params)
@@ -482,7 +484,9 @@ class Storage:
     # --- weekly poll ---------------------------------------------------------------------------
 
     async def schedule(self, guild_id: int) -> PollSchedule | None:
-        row = await self._one(f"SELECT {_SCHEDULE_COLUMNS} FROM poll_schedule WHERE guild_id = ?", (guild_id,))
+        row = await self._one(
+            f"SELECT {_SCHEDULE_COLUMNS} FROM poll_schedule WHERE guild_id = ?", (guild_id,)
+        )
         return PollSchedule(*row) if row else None
 
     async def save_schedule(
@@ -549,7 +553,9 @@ class Storage:
     async def release_post(self, guild_id: int, *, error: str | None, retry_at: int | None, now: int) -> None:
         """A post failed (or was found not to have happened): record why and when to try again."""
         if error is None:
-            await self.writer.execute("UPDATE poll_schedule SET posting_slot = NULL WHERE guild_id = ?", (guild_id,))
+            await self.writer.execute(
+                "UPDATE poll_schedule SET posting_slot = NULL WHERE guild_id = ?", (guild_id,)
+            )
             return
         await self.writer.execute(
             "UPDATE poll_schedule SET posting_slot = NULL, failures = failures + 1, last_error = ?,"
@@ -594,7 +600,10 @@ class Storage:
             )
         else:
             statements.append(
-                ("UPDATE poll_schedule SET last_posted_at = ? WHERE guild_id = ?", (posted_at, guild_id))
+                (
+                    "UPDATE poll_schedule SET posting_slot = NULL, last_posted_at = ? WHERE guild_id = ?",
+                    (posted_at, guild_id),
+                )
             )
         await self.writer.transaction(statements)
 
@@ -606,7 +615,9 @@ class Storage:
         )
         return {title_id: int(at) for title_id, at in rows}
 
-    async def open_polls(self, guild_ids: Sequence[int] | None = None, closing_by: int | None = None) -> list[WeeklyPoll]:
+    async def open_polls(
+        self, guild_ids: Sequence[int] | None = None, closing_by: int | None = None
+    ) -> list[WeeklyPoll]:
         """Polls not yet recapped: all of these servers', or those that closed by `closing_by`."""
         sql = f"SELECT {_POLL_COLUMNS} FROM weekly_poll WHERE closed_at IS NULL"
         params: tuple[Any, ...] = ()
@@ -630,7 +641,8 @@ class Storage:
     async def claim_close(self, message_id: int, now: int) -> bool:
         """The recap is made once: whoever sets closed_at first makes it."""
         changed = await self.writer.execute(
-            "UPDATE weekly_poll SET closed_at = ? WHERE message_id = ? AND closed_at IS NULL", (now, message_id)
+            "UPDATE weekly_poll SET closed_at = ? WHERE message_id = ? AND closed_at IS NULL",
+            (now, message_id),
         )
         return changed == 1
 

@@ -16,11 +16,11 @@ import discord
 from discord.ext import commands, tasks
 
 from bot.storage import VoteChange
-from bot.votes import emoji_key, reaction_source, reconcile
+from bot.votes import emoji_key, poll_source, reaction_source, reconcile
 
 if TYPE_CHECKING:
     from bot.client import Tearjerker
-    from bot.storage import PresentedMessage
+    from bot.storage import PresentedMessage, WeeklyPoll
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,16 @@ class Votes(commands.Cog):
         source = self._source(payload.emoji, payload.burst)
         if source is not None:
             self._change("remove", payload.message_id, payload.user_id, source)
+
+    @commands.Cog.listener()
+    async def on_raw_poll_vote_add(self, payload: discord.RawPollVoteActionEvent) -> None:
+        if payload.guild_id is not None:
+            self._change("poll-add", payload.message_id, payload.user_id, poll_source(payload.answer_id))
+
+    @commands.Cog.listener()
+    async def on_raw_poll_vote_remove(self, payload: discord.RawPollVoteActionEvent) -> None:
+        if payload.guild_id is not None:
+            self._change("remove", payload.message_id, payload.user_id, poll_source(payload.answer_id))
 
     @commands.Cog.listener()
     async def on_raw_reaction_clear(self, payload: discord.RawReactionClearEvent) -> None:
@@ -134,16 +144,20 @@ class Votes(commands.Cog):
         guild_ids = [g.id for g in self.bot.guilds if g.shard_id == shard_id]
         since = int(time.time()) - self.bot.settings.catchup_days * 86400
         messages = await self.bot.storage.presented_since(guild_ids, since)
+        polls = await self.bot.storage.open_polls(guild_ids=guild_ids)
         started = time.perf_counter()
         changed = 0
         for message in messages:
             changed += await self.reconcile_message(message)
+        for poll in polls:
+            changed += await self.reconcile_poll(poll)
         await self.bot.storage.writer.flush()
         self.catchup_runs += 1
         log.info(
-            "catch-up for shard %s: %d messages checked, %d vote sources changed in %.1fs",
+            "catch-up for shard %s: %d messages and %d open polls checked, %d vote sources changed in %.1fs",
             shard_id,
             len(messages),
+            len(polls),
             changed,
             time.perf_counter() - started,
         )
@@ -191,6 +205,40 @@ class Votes(commands.Cog):
             self._change("add", message.message_id, user, source)
         for user, source in diff.remove:
             self._change("remove", message.message_id, user, source)
+        return len(diff.add) + len(diff.remove)
+
+    async def _answer_voters(self, poll: WeeklyPoll, answer_id: int) -> set[int]:
+        users: set[int] = set()
+        after: int | None = None
+        while True:
+            data = await self.bot.http.get_poll_answer_voters(
+                poll.channel_id, poll.message_id, answer_id, limit=PAGE, after=after
+            )
+            page = data.get("users", [])
+            users |= {int(u["id"]) for u in page if not u.get("bot")}
+            if len(page) < PAGE:
+                return users
+            after = int(page[-1]["id"])
+
+    async def reconcile_poll(self, poll: WeeklyPoll) -> int:
+        """Make the stored votes of a weekly poll match its answer voters on Discord."""
+        storage = self.bot.storage
+        self._reconciling[poll.message_id] = set()
+        try:
+            observed: set[tuple[int, str]] = set()
+            for answer_id, _title in await storage.poll_answers(poll.message_id):
+                observed |= {(u, poll_source(answer_id)) for u in await self._answer_voters(poll, answer_id)}
+        except discord.HTTPException as exc:
+            log.warning("catch-up could not read the voters of poll %s: %s", poll.message_id, exc)
+            self._reconciling.pop(poll.message_id, None)
+            return 0
+        stored = await storage.sources_of(poll.message_id, "p:")
+        touched = self._reconciling.pop(poll.message_id, set())
+        diff = reconcile(stored, observed, touched_live=touched)
+        for user, source in diff.add:
+            self._change("poll-add", poll.message_id, user, source)
+        for user, source in diff.remove:
+            self._change("remove", poll.message_id, user, source)
         return len(diff.add) + len(diff.remove)
 
     @tasks.loop(minutes=10)

@@ -25,7 +25,7 @@ def test_invite_asks_for_exactly_the_permissions_used():
     perms = discord.Permissions(int(query["permissions"][0]))
     assert perms == invite_permissions()
     assert {name for name, on in perms if on} == {
-        "read_messages", "send_messages", "embed_links", "add_reactions", "read_message_history",
+        "read_messages", "send_messages", "send_polls", "embed_links", "add_reactions", "read_message_history",
     }  # fmt: skip
 
 
@@ -40,7 +40,7 @@ async def test_sync_command_registers_now_even_when_unchanged(fake, db_path, gui
     await _sync(settings_for(fake, db_path), catalog, None)
     assert [scope for scope, _ in fake.command_syncs] == [None, None]
     await _sync(settings_for(fake, db_path), catalog, guild.id)
-    assert set(fake.commands(guild)) == {"cry", "ost", "tears"}
+    assert set(fake.commands(guild)) == {"cry", "ost", "tears", "poll"}
     assert not any(kind == "GET" and "gateway" in path for kind, path in fake.requests)  # no connection
 
 

@@ -202,7 +202,8 @@ class Guild:
             perms = (perms & ~by_id[member.user.id].deny) | by_id[member.user.id].allow
         return perms
 
-    def create_payload(self) -> dict[str, Any]:
+    def create_payload(self, members: list[Member] | None = None) -> dict[str, Any]:
+        """GUILD_CREATE; like Discord's, it carries the bot's own member (with its roles) at least."""
         return {
             "id": str(self.id),
             "name": self.name,
@@ -237,7 +238,7 @@ class Guild:
             "unavailable": False,
             "member_count": len(self.members),
             "voice_states": [],
-            "members": [],
+            "members": [m.payload() for m in members or []],
             "channels": [c.payload() for c in self.channels.values()],
             "threads": [],
             "presences": [],
@@ -272,6 +273,7 @@ class Message:
     reactions: dict[str, Reaction] = field(default_factory=dict)
     deleted: bool = False
     edited: bool = False
+    created: float = field(default_factory=time.time)
 
     @property
     def ephemeral(self) -> bool:
@@ -283,7 +285,7 @@ class Message:
             "channel_id": str(self.channel_id),
             "author": self.author.payload(),
             "content": self.content,
-            "timestamp": iso_now(),
+            "timestamp": datetime.fromtimestamp(self.created, UTC).isoformat(),
             "edited_timestamp": iso_now() if self.edited else None,
             "tts": False,
             "mention_everyone": False,

@@ -332,6 +332,13 @@ class FakeDiscord:
         guild.members[user.id] = member
         return member
 
+    def guild_create(self, guild: Guild) -> dict[str, Any]:
+        return guild.create_payload([self.bot_member(guild)])
+
+    async def announce_guild(self, guild: Guild) -> None:
+        """The bot joins a guild created after it connected: GUILD_CREATE to the shard that holds it."""
+        await self.dispatch("GUILD_CREATE", self.guild_create(guild), guild.id)
+
     def general(self, guild: Guild) -> Channel:
         return next(iter(guild.channels.values()))
 
@@ -450,7 +457,7 @@ class FakeDiscord:
             },
         )
         for guild in own:
-            await session.dispatch("GUILD_CREATE", guild.create_payload())
+            await session.dispatch("GUILD_CREATE", self.guild_create(guild))
         session.identified.set()
         await self._notify()
         return session
@@ -551,6 +558,7 @@ class FakeDiscord:
         r.add_post(f"{api}/webhooks/{{app_id}}/{{token}}", self._webhook_followup)
         r.add_get(f"{api}/channels/{{cid}}", self._get_channel)
         r.add_post(f"{api}/channels/{{cid}}/messages", self._create_message)
+        r.add_get(f"{api}/channels/{{cid}}/messages", self._list_messages)
         r.add_get(f"{api}/channels/{{cid}}/messages/{{mid}}", self._get_message)
         r.add_patch(f"{api}/channels/{{cid}}/messages/{{mid}}", self._edit_message)
         r.add_delete(f"{api}/channels/{{cid}}/messages/{{mid}}", self._delete_message)
@@ -1030,6 +1038,21 @@ class FakeDiscord:
         message = self._new_message(channel, body)
         await self.dispatch("MESSAGE_CREATE", message.payload(), guild.id)
         return jresp(message.payload(self.bot_user.id))
+
+    async def _list_messages(self, request: web.Request) -> web.Response:
+        """Channel history, newest first like Discord (discord.py asks with before/after/around)."""
+        guild, channel = self._channel(request)
+        self._require(guild, channel, P.READ_MESSAGE_HISTORY)
+        limit = min(int(request.query.get("limit", 50)), 100)
+        after = int(request.query.get("after", 0))
+        before = int(request.query.get("before", 1 << 63))
+        found = sorted(
+            (m for m in self.messages_in(channel) if after < m.id < before), key=lambda m: m.id, reverse=True
+        )
+        if "after" in request.query:
+            found = sorted(found, key=lambda m: m.id)[:limit]
+            found.reverse()
+        return jresp([m.payload(self.bot_user.id) for m in found[:limit]])
 
     async def _get_message(self, request: web.Request) -> web.Response:
         guild, channel, message = self._message(request)

@@ -117,7 +117,7 @@ async def test_a_late_acknowledgement_is_a_violation(fake, probe):
     guild = fake.create_guild()
     fake.create_member(guild, "a")
     await asyncio.sleep(0)
-    await fake.dispatch("GUILD_CREATE", guild.create_payload(), guild.id)
+    await fake.announce_guild(guild)
     member = next(m for m in guild.members.values() if m.user.username == "a")
     with pytest.raises(AssertionError, match="refused the bot's answer"):
         await fake.run_command(member, fake.general(guild), "slow", timeout=1.0)
@@ -127,7 +127,7 @@ async def test_a_late_acknowledgement_is_a_violation(fake, probe):
 
 async def test_a_second_acknowledgement_is_refused(fake, probe):
     guild = fake.create_guild()
-    await fake.dispatch("GUILD_CREATE", guild.create_payload(), guild.id)
+    await fake.announce_guild(guild)
     member = fake.create_member(guild, "b")
     record = await fake.run_command(member, fake.general(guild), "twice")
     await fake.wait_for(lambda: record.followups, what="the follow-up")
@@ -136,7 +136,7 @@ async def test_a_second_acknowledgement_is_refused(fake, probe):
 
 async def test_embed_limits_are_enforced(fake, probe):
     guild = fake.create_guild()
-    await fake.dispatch("GUILD_CREATE", guild.create_payload(), guild.id)
+    await fake.announce_guild(guild)
     member = fake.create_member(guild, "c")
     message = await (await fake.run_command(member, fake.general(guild), "huge")).wait_answer()
     assert message.content == "refused 50035"
@@ -145,7 +145,7 @@ async def test_embed_limits_are_enforced(fake, probe):
 
 async def test_autocomplete_over_25_choices_is_refused(fake, probe):
     guild = fake.create_guild()
-    await fake.dispatch("GUILD_CREATE", guild.create_payload(), guild.id)
+    await fake.announce_guild(guild)
     member = fake.create_member(guild, "d")
     with pytest.raises(AssertionError):
         await fake.autocomplete(member, fake.general(guild), "many", "pick", "")
@@ -156,7 +156,7 @@ async def test_missing_channel_permission_answers_50013(fake, probe):
     from tests.fakediscord import P
 
     guild = fake.create_guild(bot_permissions=P.VIEW_CHANNEL)
-    await fake.dispatch("GUILD_CREATE", guild.create_payload(), guild.id)
+    await fake.announce_guild(guild)
     member = fake.create_member(guild, "e")
     record = await fake.run_command(member, fake.general(guild), "post")
     await fake.wait_for(lambda: record.response and record.response.content, what="the follow-up")
@@ -165,7 +165,7 @@ async def test_missing_channel_permission_answers_50013(fake, probe):
 
 async def test_injected_429_and_500_are_retried_by_the_client(fake, probe):
     guild = fake.create_guild()
-    await fake.dispatch("GUILD_CREATE", guild.create_payload(), guild.id)
+    await fake.announce_guild(guild)
     limited = fake.inject("GET", r"/users/@me$", 429, retry_after=0.05)
     broken = fake.inject("GET", r"/users/@me$", 500)
     user = await probe.http.request(discord.http.Route("GET", "/users/@me"))
@@ -181,7 +181,7 @@ async def test_unknown_routes_are_listed(fake, probe):
 
 async def test_events_missed_during_a_drop_are_replayed_on_resume(fake, probe):
     guild = fake.create_guild()
-    await fake.dispatch("GUILD_CREATE", guild.create_payload(), guild.id)
+    await fake.announce_guild(guild)
     member = fake.create_member(guild, "f")
     channel = fake.general(guild)
     message = fake._new_message(channel, {"content": "hi", "allowed_mentions": {"parse": []}})
@@ -202,7 +202,7 @@ async def test_an_invalidated_session_makes_the_client_identify_again(fake, prob
 
 async def test_events_need_their_intent(fake, probe):
     guild = fake.create_guild()
-    await fake.dispatch("GUILD_CREATE", guild.create_payload(), guild.id)
+    await fake.announce_guild(guild)
     # The probe did not ask for GUILD_MESSAGES, so a delete is never sent to it.
     assert (
         await fake.dispatch(
@@ -214,7 +214,7 @@ async def test_events_need_their_intent(fake, probe):
 
 async def test_poll_limits_are_enforced(fake, probe):
     guild = fake.create_guild()
-    await fake.dispatch("GUILD_CREATE", guild.create_payload(), guild.id)
+    await fake.announce_guild(guild)
     member = fake.create_member(guild, "g")
     message = await (await fake.run_command(member, fake.general(guild), "bigpoll")).wait_answer()
     assert message.content == "refused 50035"

@@ -1,0 +1,417 @@
+"""/poll: the weekly "which of these have you cried to?" poll, on each server's own clock.
+
+One loop wakes every minute and asks the database for the servers that are due (an indexed range),
+so the work grows with the due servers, not with all of them. A post is claimed before it is made
+and recorded after, so a restart finishes it instead of posting twice; a server whose post fails is
+logged, keeps its error for /poll status, and is retried with back-off without holding up any other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot.embeds import recap_embed
+from bot.errors import UserFacingError
+from bot.polls import QUESTION, answers_for, choose_titles, intro, ranking
+from bot.schedule import (
+    WEEKDAYS,
+    backoff_seconds,
+    from_ts,
+    next_occurrence,
+    parse_local_time,
+    poll_hours,
+    suggest_timezones,
+    to_ts,
+    zone,
+)
+
+if TYPE_CHECKING:
+    from bot.client import Tearjerker
+    from bot.storage import PollSchedule, WeeklyPoll
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 60
+POSTS_AT_ONCE = 10  # servers posted to concurrently in one tick
+
+# What the bot needs in the poll channel, with the names Discord's settings use.
+NEEDED = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "send_polls": "Create Polls",
+    "embed_links": "Embed Links",
+    "add_reactions": "Add Reactions",
+    "read_message_history": "Read Message History",
+}
+
+
+def describe_failure(exc: BaseException) -> str:
+    """Why a post failed, in words an admin can act on (kept for /poll status)."""
+    if isinstance(exc, discord.Forbidden):
+        return "Discord refused: I'm missing a permission in the poll channel (check /poll setup's list)."
+    if isinstance(exc, discord.NotFound):
+        return "The poll channel no longer exists; run /poll setup with another channel."
+    if isinstance(exc, discord.RateLimited):
+        return "Discord rate-limited the post; it will be retried."
+    if isinstance(exc, discord.DiscordServerError):
+        return "Discord had a server error; it will be retried."
+    if isinstance(exc, discord.HTTPException):
+        return f"Discord answered {exc.status} ({exc.text[:80]})."
+    if isinstance(exc, UserFacingError):
+        return exc.message
+    return "Something went wrong on my side; it has been logged and will be retried."
+
+
+class ChannelGone(UserFacingError):
+    pass
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class Polls(
+    commands.GroupCog, group_name="poll", group_description="The weekly “which did you cry to?” poll"
+):
+    def __init__(self, bot: Tearjerker) -> None:
+        self.bot = bot
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.ticks = 0
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        self.scheduler.start()
+
+    async def cog_unload(self) -> None:
+        self.scheduler.cancel()
+
+    async def interaction_check(self, interaction: discord.Interaction[Tearjerker]) -> bool:  # type: ignore[override]
+        # Server settings can override the default permission; check what the member really has.
+        if not interaction.permissions.manage_guild:
+            raise app_commands.MissingPermissions(["manage_guild"])
+        return True
+
+    # --- shards --------------------------------------------------------------------------------
+
+    def my_shards(self) -> tuple[int, list[int]]:
+        count = self.bot.shard_count or 1
+        return count, sorted(self.bot.shards) or list(range(count))
+
+    def owns(self, guild_id: int) -> bool:
+        count, ids = self.my_shards()
+        return (guild_id >> 22) % count in ids
+
+    # --- commands --------------------------------------------------------------------------------
+
+    @app_commands.command(
+        name="setup", description="Post the weekly poll in a channel, on your server's clock"
+    )
+    @app_commands.describe(
+        channel="Where the poll goes",
+        weekday="Which day of the week",
+        time="Local time of day, e.g. 21:00 or 9pm",
+        timezone="Your time zone, e.g. Asia/Seoul or America/New_York",
+        size="How many dramas each poll offers (2-10)",
+    )
+    @app_commands.choices(weekday=[app_commands.Choice(name=d, value=i) for i, d in enumerate(WEEKDAYS)])
+    async def setup_poll(
+        self,
+        interaction: discord.Interaction[Tearjerker],
+        channel: discord.TextChannel,
+        weekday: int,
+        time: app_commands.Range[str, 1, 20],
+        timezone: app_commands.Range[str, 1, 64],
+        size: app_commands.Range[int, 2, 10] = 5,
+    ) -> None:
+        at = parse_local_time(time)
+        tz = zone(timezone)
+        now = datetime.now(UTC)
+        due = next_occurrence(now, weekday, at, tz)
+        assert interaction.guild_id is not None
+        await self.bot.storage.save_schedule(
+            guild_id=interaction.guild_id,
+            channel_id=channel.id,
+            weekday=weekday,
+            local_time=at.strftime("%H:%M"),
+            timezone=tz.key,
+            size=size,
+            locale=None,
+            next_due=to_ts(due),
+            now=to_ts(now),
+        )
+        text = (
+            f"Set! Every **{WEEKDAYS[weekday]} at {at.strftime('%H:%M')}** ({tz.key}) I'll post a poll of "
+            f"{size} dramas in {channel.mention}. The first one: <t:{to_ts(due)}:F> (<t:{to_ts(due)}:R>)."
+        )
+        missing = self.missing_permissions(channel)
+        if missing:
+            text += (
+                f"\n⚠️ I'm missing **{', '.join(missing)}** in {channel.mention}. "
+                "Grant them to my role there, or the poll will fail."
+            )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @setup_poll.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction[Tearjerker], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in suggest_timezones(current)]
+
+    def missing_permissions(self, channel: discord.abc.GuildChannel) -> list[str]:
+        perms = channel.permissions_for(channel.guild.me)
+        return [label for name, label in NEEDED.items() if not getattr(perms, name)]
+
+    @app_commands.command(name="status", description="When the next poll goes out, and anything wrong")
+    async def status(self, interaction: discord.Interaction[Tearjerker]) -> None:
+        assert interaction.guild_id is not None and interaction.guild is not None
+        schedule = await self.bot.storage.schedule(interaction.guild_id)
+        if schedule is None:
+            await interaction.response.send_message(
+                "No weekly poll here yet. Set one up with /poll setup.", ephemeral=True
+            )
+            return
+        tz = zone(schedule.timezone)
+        channel = interaction.guild.get_channel(schedule.channel_id)
+        lines = [
+            f"**Channel:** {channel.mention if channel else '(deleted channel)'}",
+            f"**When:** every {WEEKDAYS[schedule.weekday]} at {schedule.local_time} ({schedule.timezone}),"
+            f" {schedule.size} dramas",
+        ]
+        if schedule.enabled and schedule.next_due:
+            local = from_ts(schedule.next_due).astimezone(tz)
+            lines.append(
+                f"**Next poll:** {local.strftime('%A %d %B, %H:%M %Z')} — <t:{schedule.next_due}:F>"
+                f" (<t:{schedule.next_due}:R>)"
+            )
+        else:
+            lines.append("**Next poll:** none — the weekly poll is off. /poll setup turns it back on.")
+        lines.append(
+            f"**Last poll:** <t:{schedule.last_posted_at}:F>"
+            if schedule.last_posted_at
+            else "**Last poll:** none yet"
+        )
+        if schedule.last_error:
+            lines.append(
+                f"**Last error** (<t:{schedule.last_error_at}:R>, {schedule.failures} in a row): {schedule.last_error}"
+            )
+        if channel is not None:
+            missing = self.missing_permissions(channel)
+            if missing:
+                lines.append(f"⚠️ Missing in {channel.mention}: **{', '.join(missing)}**")
+        await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+    @app_commands.command(name="now", description="Post a poll right now, outside the schedule")
+    async def now(self, interaction: discord.Interaction[Tearjerker]) -> None:
+        assert interaction.guild_id is not None
+        schedule = await self.bot.storage.schedule(interaction.guild_id)
+        if schedule is None:
+            raise UserFacingError("Set up the weekly poll first with /poll setup (it picks the channel).")
+        await interaction.response.defer(ephemeral=True)
+        message = await self.post(schedule, scheduled=False)
+        if message is None:
+            raise UserFacingError("A poll is being posted right now; give it a moment.")
+        await interaction.followup.send(f"Posted: {message.jump_url}", ephemeral=True)
+
+    @app_commands.command(name="off", description="Stop the weekly poll (votes and charts stay)")
+    async def off(self, interaction: discord.Interaction[Tearjerker]) -> None:
+        assert interaction.guild_id is not None
+        stopped = await self.bot.storage.disable_schedule(interaction.guild_id, int(time.time()))
+        text = (
+            "The weekly poll is off. Votes and charts stay; /poll setup turns it back on."
+            if stopped
+            else "The weekly poll was not on."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    # --- the scheduler -----------------------------------------------------------------------------
+
+    @tasks.loop(seconds=TICK_SECONDS)
+    async def scheduler(self) -> None:
+        try:
+            await self.tick()
+        except Exception:
+            log.exception("weekly poll tick failed; the next one runs as usual")
+
+    @scheduler.before_loop
+    async def _before_scheduler(self) -> None:
+        await self.bot.wait_until_ready()
+        try:
+            await self.recover_interrupted()
+        except Exception:
+            log.exception("recovering interrupted poll posts failed")
+
+    async def tick(self, now: int | None = None) -> None:
+        """Recap the polls that closed, then post for the servers that are due."""
+        now = int(time.time()) if now is None else now
+        self.ticks += 1
+        for poll in await self.bot.storage.open_polls(closing_by=now):
+            if self.owns(poll.guild_id):
+                await self._guarded(self.close_poll(poll, now), poll.guild_id)
+        count, ids = self.my_shards()
+        due = await self.bot.storage.due_schedules(now, count, ids)
+        limit = asyncio.Semaphore(POSTS_AT_ONCE)
+
+        async def one(schedule: PollSchedule) -> None:
+            async with limit:
+                await self._guarded(self.post(schedule, scheduled=True, now=now), schedule.guild_id)
+
+        await asyncio.gather(*(one(s) for s in due))
+
+    async def _guarded(self, job: object, guild_id: int) -> None:
+        """One server's failure is logged and never stops the others."""
+        try:
+            await job  # type: ignore[misc]
+        except Exception:
+            log.exception("weekly poll work for server %s failed", guild_id)
+
+    async def post(
+        self, schedule: PollSchedule, *, scheduled: bool, now: int | None = None
+    ) -> discord.Message | None:
+        now = int(time.time()) if now is None else now
+        storage = self.bot.storage
+        async with self._locks[schedule.guild_id]:
+            slot = schedule.next_due if scheduled and schedule.next_due else now
+            if not await storage.claim_post(schedule.guild_id, slot):
+                return None
+            tz = zone(schedule.timezone)
+            at = parse_local_time(schedule.local_time)
+            if scheduled:
+                # After downtime this is one catch-up poll; the schedule moves to the next future slot.
+                next_due: int | None = to_ts(next_occurrence(from_ts(now), schedule.weekday, at, tz))
+            else:
+                next_due = schedule.next_due if schedule.enabled else None
+            try:
+                message = await self._send_poll(schedule, now, next_due)
+            except Exception as exc:
+                error = describe_failure(exc)
+                retry = now + backoff_seconds(schedule.failures + 1)
+                if scheduled and next_due is not None:
+                    retry = min(retry, next_due)
+                await storage.release_post(
+                    schedule.guild_id,
+                    error=error,
+                    retry_at=retry if scheduled else schedule.next_due,
+                    now=now,
+                )
+                log.warning("weekly poll for server %s failed: %s", schedule.guild_id, error, exc_info=exc)
+                if not scheduled:
+                    raise UserFacingError(f"I couldn't post the poll: {error}") from exc
+                return None
+            return message
+
+    async def _send_poll(self, schedule: PollSchedule, now: int, next_due: int | None) -> discord.Message:
+        guild = self.bot.get_guild(schedule.guild_id)
+        channel = guild.get_channel(schedule.channel_id) if guild else None
+        if guild is None or not isinstance(channel, discord.TextChannel):
+            raise ChannelGone("The poll channel (or the server) is gone; run /poll setup again.")
+        # A poll still open from before ends now, with its recap, so only one runs at a time.
+        for old in await self.bot.storage.open_polls(guild_ids=[guild.id]):
+            try:
+                await self.bot.http.end_poll(old.channel_id, old.message_id)
+            except discord.HTTPException as exc:
+                log.info("could not end poll %s early: %s", old.message_id, exc)
+            await self.close_poll(old, now)
+        storage = self.bot.storage
+        titles = choose_titles(
+            self.bot.catalog.dramas, await storage.last_used_titles(guild.id), schedule.size
+        )
+        answers = answers_for(titles, self.bot.catalog)
+        hours = poll_hours(from_ts(now), from_ts(next_due)) if next_due else 7 * 24 - 1
+        poll = discord.Poll(question=QUESTION, duration=timedelta(hours=hours), multiple=True)
+        for answer in answers:
+            poll.add_answer(text=answer.drama.title, emoji=answer.emoji)
+        closes_at = now + hours * 3600
+        message = await channel.send(content=intro(guild.name, closes_at), poll=poll)
+        await storage.record_poll(
+            guild_id=guild.id,
+            channel_id=channel.id,
+            message_id=message.id,
+            posted_at=now,
+            closes_at=closes_at,
+            answers=[(a.answer_id, a.drama.id) for a in answers],
+            next_due=next_due,
+        )
+        log.info("posted the weekly poll in server %s (%d titles, %dh)", guild.id, len(answers), hours)
+        return message
+
+    async def recover_interrupted(self) -> None:
+        """A post claimed but never recorded (the bot stopped mid-post): find it in the channel, or post again."""
+        count, ids = self.my_shards()
+        for schedule in await self.bot.storage.interrupted_posts(count, ids):
+            await self._guarded(self._recover(schedule), schedule.guild_id)
+
+    async def _recover(self, schedule: PollSchedule) -> None:
+        storage = self.bot.storage
+        guild = self.bot.get_guild(schedule.guild_id)
+        channel = guild.get_channel(schedule.channel_id) if guild else None
+        found: discord.Message | None = None
+        if isinstance(channel, discord.TextChannel) and schedule.posting_slot:
+            after = from_ts(schedule.posting_slot - 60)
+            async for message in channel.history(limit=25, after=after):
+                if message.author.id == self.bot.user.id and message.poll is not None:  # type: ignore[union-attr]
+                    found = message
+        if found is None:
+            await storage.release_post(schedule.guild_id, error=None, retry_at=None, now=int(time.time()))
+            log.info(
+                "an interrupted poll post for server %s never reached Discord; it will be posted",
+                schedule.guild_id,
+            )
+            return
+        by_title = {d.title: d.id for d in self.bot.catalog.dramas}
+        answers = [(a.id, by_title[a.text]) for a in found.poll.answers if a.text in by_title]  # type: ignore[union-attr]
+        posted = to_ts(found.created_at)
+        expires = found.poll.expires_at  # type: ignore[union-attr]
+        tz = zone(schedule.timezone)
+        next_due = to_ts(
+            next_occurrence(from_ts(posted), schedule.weekday, parse_local_time(schedule.local_time), tz)
+        )
+        await storage.record_poll(
+            guild_id=schedule.guild_id,
+            channel_id=found.channel.id,
+            message_id=found.id,
+            posted_at=posted,
+            closes_at=to_ts(expires) if expires else posted + 167 * 3600,
+            answers=answers,
+            next_due=next_due if schedule.enabled else None,
+        )
+        log.info("recorded interrupted poll post %s for server %s", found.id, schedule.guild_id)
+
+    async def close_poll(self, poll: WeeklyPoll, now: int) -> None:
+        """The recap, made once: claim it, read the final votes, post it."""
+        storage = self.bot.storage
+        if not await storage.claim_close(poll.message_id, now):
+            return
+        votes_cog = self.bot.get_cog("Votes")
+        if votes_cog is not None:
+            await votes_cog.reconcile_poll(poll)  # type: ignore[attr-defined]
+        await storage.writer.flush()
+        counts = await storage.poll_counts(poll.message_id)
+        order = [title_id for _, title_id in await storage.poll_answers(poll.message_id)]
+        catalog = self.bot.catalog
+        week = [(catalog.get(r.title_id), r.votes) for r in ranking(counts, order)]
+        all_time = [(catalog.get(t), n) for t, n in await storage.top(poll.guild_id, 3)]
+        embed = recap_embed(
+            [(t, n) for t, n in week if t is not None], [(t, n) for t, n in all_time if t is not None]
+        )
+        guild = self.bot.get_guild(poll.guild_id)
+        channel = guild.get_channel(poll.channel_id) if guild else None
+        if not isinstance(channel, discord.TextChannel):
+            log.info("poll %s closed but its channel is gone; no recap posted", poll.message_id)
+            return
+        try:
+            recap = await channel.send(embed=embed)
+        except discord.HTTPException as exc:
+            log.warning("the recap of poll %s could not be posted: %s", poll.message_id, exc)
+            return
+        await storage.record_recap(poll.message_id, recap.id)
+
+
+async def setup(bot: Tearjerker) -> None:
+    await bot.add_cog(Polls(bot))
