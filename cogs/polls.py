@@ -251,10 +251,13 @@ class Polls(
         """Recap the polls that closed, then post for the servers that are due."""
         now = int(time.time()) if now is None else now
         self.ticks += 1
+        count, ids = self.my_shards()
+        for schedule in await self.bot.storage.interrupted_posts(count, ids):
+            if not self._locks[schedule.guild_id].locked():  # not a post under way in this process
+                await self._guarded(self._recover(schedule), schedule.guild_id)
         for poll in await self.bot.storage.open_polls(closing_by=now):
             if self.owns(poll.guild_id):
                 await self._guarded(self.close_poll(poll, now), poll.guild_id)
-        count, ids = self.my_shards()
         due = await self.bot.storage.due_schedules(now, count, ids)
         limit = asyncio.Semaphore(POSTS_AT_ONCE)
 
@@ -288,7 +291,7 @@ class Polls(
             else:
                 next_due = schedule.next_due if schedule.enabled else None
             try:
-                message = await self._send_poll(schedule, now, next_due)
+                message, answers, closes_at = await self._send_poll(schedule, now, next_due)
             except Exception as exc:
                 error = describe_failure(exc)
                 retry = now + backoff_seconds(schedule.failures + 1)
@@ -304,9 +307,24 @@ class Polls(
                 if not scheduled:
                     raise UserFacingError(f"I couldn't post the poll: {error}") from exc
                 return None
+            # Discord has the poll. If recording it fails, the claim stays: recovery records this message
+            # later instead of posting another one.
+            await storage.record_poll(
+                guild_id=schedule.guild_id,
+                channel_id=message.channel.id,
+                message_id=message.id,
+                posted_at=now,
+                closes_at=closes_at,
+                answers=answers,
+                next_due=next_due,
+            )
+            log.info("posted the weekly poll in server %s (%d titles)", schedule.guild_id, len(answers))
             return message
 
-    async def _send_poll(self, schedule: PollSchedule, now: int, next_due: int | None) -> discord.Message:
+    async def _send_poll(
+        self, schedule: PollSchedule, now: int, next_due: int | None
+    ) -> tuple[discord.Message, list[tuple[int, str]], int]:
+        """Only the Discord side: end a poll still open, then post the new one."""
         guild = self.bot.get_guild(schedule.guild_id)
         channel = guild.get_channel(schedule.channel_id) if guild else None
         if guild is None or not isinstance(channel, discord.TextChannel):
@@ -329,17 +347,7 @@ class Polls(
             poll.add_answer(text=answer.drama.title, emoji=answer.emoji)
         closes_at = now + hours * 3600
         message = await channel.send(content=intro(guild.name, closes_at), poll=poll)
-        await storage.record_poll(
-            guild_id=guild.id,
-            channel_id=channel.id,
-            message_id=message.id,
-            posted_at=now,
-            closes_at=closes_at,
-            answers=[(a.answer_id, a.drama.id) for a in answers],
-            next_due=next_due,
-        )
-        log.info("posted the weekly poll in server %s (%d titles, %dh)", guild.id, len(answers), hours)
-        return message
+        return message, [(a.answer_id, a.drama.id) for a in answers], closes_at
 
     async def recover_interrupted(self) -> None:
         """A post claimed but never recorded (the bot stopped mid-post): find it in the channel, or post again."""

@@ -66,6 +66,9 @@ async def start_bot(fake: FakeDiscord, db_path: Path) -> AsyncIterator[StartBot]
         catalog = load_catalog(settings.catalog_path)
         storage = await Storage.open(settings.database_path)
         bot = Tearjerker(settings=settings, storage=storage, catalog=catalog)
+        # discord.py waits this long after the last GUILD_CREATE before `on_ready` (a public client
+        # option, 2 s by default); a handful of fake guilds all arrive at once, so a short wait is enough.
+        bot._connection.guild_ready_timeout = 0.2
         before = len(fake.identifies)
         await bot.login(settings.token)
         task = asyncio.create_task(bot.connect(reconnect=True))

@@ -98,8 +98,12 @@ def check_poll(poll: dict[str, Any]) -> list[str]:
         if not 0 < n <= POLL_ANSWER_MAX:
             errors.append(f"poll.answers[{i}].poll_media.text: {n} characters (1..{POLL_ANSWER_MAX})")
     duration = poll.get("duration", 24)
-    if not isinstance(duration, int) or not 1 <= duration <= POLL_HOURS_MAX:
-        errors.append(f"poll.duration: {duration!r} hours (1..{POLL_HOURS_MAX})")
+    # discord.py sends hours as a float (127.0); Discord takes whole hours from 1 to 768.
+    whole = (
+        isinstance(duration, int | float) and not isinstance(duration, bool) and float(duration).is_integer()
+    )
+    if not whole or not 1 <= duration <= POLL_HOURS_MAX:
+        errors.append(f"poll.duration: {duration!r} hours (whole hours, 1..{POLL_HOURS_MAX})")
     return errors
 
 

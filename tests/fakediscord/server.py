@@ -69,7 +69,7 @@ EVENT_INTENTS = {
 }
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
 
-OPTION_TYPES = {3: str, 4: int, 5: bool, 10: (int, float)}
+OPTION_TYPES = {3: str, 4: int, 5: bool, 7: str, 10: (int, float)}
 
 
 def jresp(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -646,6 +646,12 @@ class FakeDiscord:
                 "application_id": str(self.application_id),
                 "version": str(snowflake()),
                 "type": command.get("type", 1),
+                # Discord answers permissions as a string, whatever number it was sent.
+                "default_member_permissions": (
+                    None
+                    if command.get("default_member_permissions") is None
+                    else str(command["default_member_permissions"])
+                ),
                 **({"guild_id": str(guild_id)} if guild_id else {}),
             }
         if guild_id is None:
@@ -770,13 +776,34 @@ class FakeDiscord:
             container = entry["options"]
             schema = spec.get("options") or []
         container.extend(self._build_options(schema, options, focused))
-        data = {"id": command["id"], "name": name, "type": 1, "options": nested}
+        data: dict[str, Any] = {"id": command["id"], "name": name, "type": 1, "options": nested}
+        resolved = self._resolved(guild, container)
+        if resolved:
+            data["resolved"] = resolved
         if "guild_id" in command:
             data["guild_id"] = command["guild_id"]
         return data
 
+    def _resolved(self, guild: Guild, options: list[dict[str, Any]]) -> dict[str, Any]:
+        """Like Discord, describe the channels an option names (type 7) in `resolved`."""
+        channels = {}
+        for option in options:
+            if option["type"] == 7 and not option.get("focused"):
+                channel = self.channels.get(int(option["value"]))
+                if channel is None:
+                    raise AssertionError(f"no channel {option['value']} to pick")
+                channels[str(channel.id)] = {
+                    "id": str(channel.id),
+                    "name": channel.name,
+                    "type": channel.type,
+                    "guild_id": str(guild.id),
+                    "permissions": str(guild.permissions_in(self.bot_member(guild), channel)),
+                    "parent_id": None,
+                }
+        return {"channels": channels} if channels else {}
+
     async def run_command(
-        self, member: Member, channel: Channel, path: str, timeout: float = DEFAULT_TIMEOUT, **options: Any
+        self, member: Member, channel: Channel, path: str, /, timeout: float = DEFAULT_TIMEOUT, **options: Any
     ) -> InteractionRecord:
         """Run `/path` (e.g. "cry" or "poll setup") as `member`; returns once the bot acknowledged."""
         guild = self.guilds[channel.guild_id]
@@ -784,7 +811,7 @@ class FakeDiscord:
         return await self._send_interaction(2, member, channel, data, timeout=timeout)
 
     async def autocomplete(
-        self, member: Member, channel: Channel, path: str, focused: str, value: str, **options: Any
+        self, member: Member, channel: Channel, path: str, focused: str, value: str, /, **options: Any
     ) -> list[dict[str, Any]]:
         guild = self.guilds[channel.guild_id]
         data = self._command_data(guild, path, {**options, focused: value}, focused)
@@ -859,7 +886,7 @@ class FakeDiscord:
         if poll is None:
             return None
         answers = [{**a, "answer_id": i} for i, a in enumerate(poll.get("answers", []), 1)]
-        hours = poll.get("duration", 24)
+        hours = int(poll.get("duration", 24))
         expiry = time.time() + hours * 3600
         return {
             "question": poll["question"],
