@@ -40,6 +40,8 @@ class Settings:
     application_id: int | None = None
     vote_emojis: tuple[str, ...] = ("😭",)
     catchup_days: int = 14
+    shard_count: int | None = None  # None: as many as Discord recommends
+    shard_ids: tuple[int, ...] | None = None  # None: all of them in this process
 
     @property
     def database_url(self) -> str:
@@ -122,6 +124,8 @@ def load_settings(
     if not days_raw.isdigit() or not 0 <= int(days_raw) <= 365:
         raise SettingsError(f"CATCHUP_DAYS: {days_raw!r} is not a number of days from 0 to 365")
 
+    shard_count, shard_ids = parse_shards(get("SHARD_COUNT"), get("SHARD_IDS"))
+
     dev_guild = get("DEV_GUILD_ID")
     app_id = get("DISCORD_APPLICATION_ID")
     return Settings(
@@ -133,7 +137,32 @@ def load_settings(
         application_id=_snowflake("DISCORD_APPLICATION_ID", app_id) if app_id else None,
         vote_emojis=vote_emojis,
         catchup_days=int(days_raw),
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )
+
+
+def parse_shards(count_raw: str, ids_raw: str) -> tuple[int | None, tuple[int, ...] | None]:
+    """SHARD_COUNT=4 and SHARD_IDS=0,1 or 0-1: this process runs shards 0 and 1 of 4."""
+    if not count_raw:
+        if ids_raw:
+            raise SettingsError("SHARD_IDS needs SHARD_COUNT too: every process must agree on the total")
+        return None, None
+    if not count_raw.isdigit() or not 1 <= int(count_raw) <= 10_000:
+        raise SettingsError(f"SHARD_COUNT: {count_raw!r} is not a whole number of shards (1 or more)")
+    count = int(count_raw)
+    if not ids_raw:
+        return count, None
+    ids: list[int] = []
+    for part in ids_raw.split(","):
+        part = part.strip()
+        low, _, high = part.partition("-")
+        if not low.isdigit() or (high and not high.isdigit()):
+            raise SettingsError(f"SHARD_IDS: {part!r} is not a shard number or range like 0-3")
+        ids += range(int(low), int(high or low) + 1)
+    if not ids or any(i >= count for i in ids) or len(set(ids)) != len(ids):
+        raise SettingsError(f"SHARD_IDS: each id must be below SHARD_COUNT ({count}) and appear once")
+    return count, tuple(sorted(ids))
 
 
 class RedactFilter(logging.Filter):

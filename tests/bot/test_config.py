@@ -76,6 +76,23 @@ def test_vote_emojis_and_catch_up_window_are_read():
     assert settings_from({"DISCORD_TOKEN": FAKE_TOKEN}).vote_emojis == ("😭",)
 
 
+def test_shards_split_over_processes():
+    s = settings_from({"DISCORD_TOKEN": FAKE_TOKEN, "SHARD_COUNT": "8", "SHARD_IDS": "0-2, 5"})
+    assert s.shard_count == 8 and s.shard_ids == (0, 1, 2, 5)
+    whole = settings_from({"DISCORD_TOKEN": FAKE_TOKEN})
+    assert whole.shard_count is None and whole.shard_ids is None
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "match"),
+    [("", "0", "SHARD_IDS needs SHARD_COUNT"), ("two", "", "SHARD_COUNT"), ("2", "2", "below SHARD_COUNT"),
+     ("4", "1,1", "appear once"), ("4", "a-b", "SHARD_IDS")],
+)  # fmt: skip
+def test_bad_shard_settings_are_named(count, ids, match):
+    with pytest.raises(SettingsError, match=match):
+        settings_from({"DISCORD_TOKEN": FAKE_TOKEN, "SHARD_COUNT": count, "SHARD_IDS": ids})
+
+
 def test_database_url_relative_and_absolute(tmp_path):
     assert parse_database_url("sqlite:///data/x.db") == PROJECT_ROOT / "data" / "x.db"
     assert parse_database_url(f"sqlite:///{tmp_path}/x.db") == tmp_path / "x.db"
