@@ -13,6 +13,7 @@ import asyncio
 import logging
 import re
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -108,31 +109,49 @@ class WriterStats:
     durations: list[float] = field(default_factory=list)
 
 
+MAX_BATCH = 2000  # writes per transaction at most
+
+# A queued item: a vote change as the bare parameters of VOTE_CHANGE_SQL (the hot path), or a Write.
+Item = tuple[Any, ...] | Write
+
+
 class Writer:
     """The only code that writes. Drains its queue into one transaction per batch, in order.
 
     Consecutive writes of the same statement run as one `executemany`. If a batch fails, its writes
     are retried one by one so a single bad write is logged and dropped without losing the rest.
+    The queue is a deque and an event rather than an asyncio.Queue: at thousands of votes a second
+    the queue's own bookkeeping was most of the Python time (see bench/votes_ingest.py).
     """
 
-    def __init__(self, conn: aiosqlite.Connection, *, max_batch: int = 2000) -> None:
+    def __init__(self, conn: aiosqlite.Connection, *, max_batch: int = MAX_BATCH) -> None:
         self._conn = conn
-        self._queue: asyncio.Queue[Write | None] = asyncio.Queue()
-        self._max_batch = max_batch
-        self._task: asyncio.Task[None] | None = None
+        self._items: deque[Item] = deque()
+        self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
+        self._stopping = False
+        self._max_batch = max_batch
+        self._task: asyncio.Task[None] | None = None
         self.stats = WriterStats()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="storage-writer")
 
-    def submit(self, write: Write) -> None:
-        """Queue a write without waiting (a vote). It commits within one batch's time."""
-        if self._task is None or self._task.done():
+    def _put(self, item: Item) -> None:
+        if self._task is None or self._task.done() or self._stopping:
             raise RuntimeError("the storage writer is closed")
+        self._items.append(item)
         self._idle.clear()
-        self._queue.put_nowait(write)
+        self._wake.set()
+
+    def submit(self, write: Write) -> None:
+        """Queue a write without waiting. It commits within one batch's time."""
+        self._put(write)
+
+    def submit_vote(self, params: tuple[Any, ...]) -> None:
+        """Queue one vote change (the parameters of VOTE_CHANGE_SQL) without waiting."""
+        self._put(params)
 
     async def execute(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         """Queue a write and wait until it is committed; returns the rows it changed."""
@@ -153,66 +172,72 @@ class Writer:
         await self._idle.wait()
 
     async def close(self) -> None:
+        """Commit everything queued, then stop."""
         if self._task is None:
             return
-        self._queue.put_nowait(None)
+        self._stopping = True
+        self._wake.set()
         await self._task
         self._task = None
 
     async def _run(self) -> None:
+        items = self._items
         while True:
-            first = await self._queue.get()
-            batch: list[Write] = []
-            stop = first is None
-            if first is not None:
-                batch.append(first)
-            while not stop and len(batch) < self._max_batch and not self._queue.empty():
-                item = self._queue.get_nowait()
-                if item is None:
-                    stop = True
-                else:
-                    batch.append(item)
-            if batch:
-                await self._commit(batch)
-            if self._queue.empty():
+            if not items:
                 self._idle.set()
-            if stop:
-                return
+                if self._stopping:
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            count = min(len(items), self._max_batch)
+            await self._commit([items.popleft() for _ in range(count)])
 
     @staticmethod
-    def _runs(batch: list[Write]) -> Iterable[list[Write]]:
-        run: list[Write] = []
-        for write in batch:
-            if run and (write.future is not None or run[0].future is not None or write.sql != run[0].sql):
-                yield run
-                run = []
-            run.append(write)
+    def _runs(batch: list[Item]) -> Iterable[list[Item]]:
+        """Consecutive votes form one run; a Write with a future runs alone; like Writes group."""
+        run: list[Item] = []
+        for item in batch:
+            if run:
+                head = run[0]
+                same = (isinstance(item, tuple) and isinstance(head, tuple)) or (
+                    isinstance(item, Write)
+                    and isinstance(head, Write)
+                    and item.future is None
+                    and head.future is None
+                    and item.sql == head.sql
+                )
+                if not same:
+                    yield run
+                    run = []
+            run.append(item)
         if run:
             yield run
 
-    async def _apply(self, batch: list[Write]) -> list[tuple[Write, int]]:
+    async def _apply(self, batch: list[Item]) -> list[tuple[Write, int]]:
         done: list[tuple[Write, int]] = []
-        await self._conn.execute("BEGIN IMMEDIATE")
+        conn = self._conn
+        await conn.execute("BEGIN IMMEDIATE")
         try:
             for run in self._runs(batch):
-                if run[0].script:
-                    counts = [
-                        (await self._conn.execute(sql, params)).rowcount for sql, params in run[0].script
-                    ]
-                    done.append((run[0], counts[0]))
-                elif run[0].future is not None:
-                    cursor = await self._conn.execute(run[0].sql, run[0].params)
-                    done.append((run[0], cursor.rowcount))
+                head = run[0]
+                if isinstance(head, tuple):
+                    await conn.executemany(VOTE_CHANGE_SQL, run)  # type: ignore[arg-type]
+                elif head.script:
+                    counts = [(await conn.execute(sql, params)).rowcount for sql, params in head.script]
+                    done.append((head, counts[0]))
+                elif head.future is not None:
+                    done.append((head, (await conn.execute(head.sql, head.params)).rowcount))
                 else:
-                    await self._conn.executemany(run[0].sql, [w.params for w in run])
-            await self._conn.execute("COMMIT")
+                    await conn.executemany(head.sql, [w.params for w in run])  # type: ignore[union-attr]
+            await conn.execute("COMMIT")
         except BaseException:
-            if self._conn.in_transaction:
-                await self._conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
             raise
         return done
 
-    async def _commit(self, batch: list[Write]) -> None:
+    async def _commit(self, batch: list[Item]) -> None:
         started = time.perf_counter()
         try:
             done = await self._apply(batch)
@@ -221,25 +246,29 @@ class Writer:
                 self._fail(batch[0], exc)
                 return
             log.warning("a batch of %d writes failed; retrying them one by one", len(batch))
-            for write in batch:
-                await self._commit([write])
+            for item in batch:
+                await self._commit([item])
             return
         for write, rowcount in done:
             if write.future is not None and not write.future.done():
                 write.future.set_result(rowcount)
-        self.stats.batches += 1
-        self.stats.writes += len(batch)
-        self.stats.largest_batch = max(self.stats.largest_batch, len(batch))
-        self.stats.durations.append(time.perf_counter() - started)
-        del self.stats.durations[:-1000]
+        stats = self.stats
+        stats.batches += 1
+        stats.writes += len(batch)
+        stats.largest_batch = max(stats.largest_batch, len(batch))
+        stats.durations.append(time.perf_counter() - started)
+        if len(stats.durations) > 2000:
+            del stats.durations[:-1000]
 
-    def _fail(self, write: Write, exc: Exception) -> None:
+    def _fail(self, item: Item, exc: Exception) -> None:
         self.stats.failed += 1
-        if write.future is not None:
-            if not write.future.done():
-                write.future.set_exception(exc)
+        if isinstance(item, Write) and item.future is not None:
+            if not item.future.done():
+                item.future.set_exception(exc)
             return
-        log.error("write failed and was dropped: %s %s", write.sql.split("(")[0], write.params, exc_info=exc)
+        what = item.sql.split("(")[0] if isinstance(item, Write) else "vote change"
+        params = item.params if isinstance(item, Write) else item
+        log.error("write failed and was dropped: %s %s", what, params, exc_info=exc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,11 +281,8 @@ class VoteChange:
     source: str = ""
     at: int = 0
 
-    def write(self) -> Write:
-        return Write(
-            VOTE_CHANGE_SQL,
-            (self.op, self.message_id, self.user_id, self.source, self.at or int(time.time())),
-        )
+    def params(self) -> tuple[Any, ...]:
+        return (self.op, self.message_id, self.user_id, self.source, self.at or int(time.time()))
 
 
 _SCHEDULE_COLUMNS = (
@@ -402,7 +428,7 @@ class Storage:
 
     def change_votes(self, change: VoteChange) -> None:
         """Queue a vote change; the writer commits it with its batch."""
-        self.writer.submit(change.write())
+        self.writer.submit_vote(change.params())
 
     async def sources_of(self, message_id: int, prefix: str = "r:") -> set[tuple[int, str]]:
         rows = await self._all(

@@ -1,0 +1,57 @@
+"""Shared helpers: medians and percentiles, a results table, and the pass/miss line for each goal."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def timed(fn: Callable[[], object]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+@dataclass
+class Goal:
+    name: str
+    measured: float
+    target: float
+    unit: str
+    higher_is_better: bool = False
+
+    @property
+    def met(self) -> bool:
+        return self.measured >= self.target if self.higher_is_better else self.measured <= self.target
+
+    def line(self) -> str:
+        sign = "≥" if self.higher_is_better else "≤"
+        verdict = "MET" if self.met else "MISSED"
+        return f"  {verdict:<6} {self.name}: {self.measured:,.3f} {self.unit} (goal {sign} {self.target:,} {self.unit})"
+
+
+def report(title: str, rows: list[tuple[str, str]], goals: list[Goal]) -> bool:
+    """Print one benchmark's figures and goals; returns whether every goal was met."""
+    width = max(len(k) for k, _ in rows) if rows else 0
+    print(f"\n== {title}")
+    for key, value in rows:
+        print(f"  {key:<{width}}  {value}")
+    for goal in goals:
+        print(goal.line())
+    sys.stdout.flush()
+    return all(g.met for g in goals)
