@@ -1,0 +1,103 @@
+"""A weekly-poll scheduler tick with 100,000 configured servers of which 100 are due, through the
+production storage, vs a tick that reads every schedule and filters in Python.
+
+    python -m bench.scheduler [--servers 100000] [--due 100] [--ticks 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import Goal, median, percentile, report
+from bot.storage import PRAGMAS, Storage, bundled_migrations
+
+NOW = 1_800_000_000
+
+
+def build(path: Path, servers: int, due: int, rng: random.Random) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in PRAGMAS:
+        conn.execute(pragma)
+    for migration in bundled_migrations():
+        conn.executescript(f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;")
+    rows = []
+    for i in range(servers):
+        guild_id = (rng.randrange(1, 1 << 40) << 22) | i
+        next_due = NOW - rng.randrange(1, 600) if i < due else NOW + rng.randrange(60, 7 * 86400)
+        rows.append((guild_id, 10 + i, i % 7, "21:00", "Asia/Seoul", 5, None, 1, next_due, 0, NOW))
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO poll_schedule (guild_id, channel_id, weekday, local_time, timezone, size, locale, enabled,"
+        " next_due, failures, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    conn.execute("COMMIT")
+    conn.execute("ANALYZE")
+    conn.close()
+
+
+async def production_tick(storage: Storage) -> int:
+    """The database work of one tick: half-done posts, polls to recap, servers due (one shard of one)."""
+    await storage.interrupted_posts(1, [0])
+    await storage.open_polls(closing_by=NOW)
+    return len(await storage.due_schedules(NOW, 1, [0]))
+
+
+async def naive_tick(storage: Storage) -> int:
+    rows = await storage._all("SELECT guild_id, next_due, posting_slot, enabled FROM poll_schedule")
+    return sum(1 for _, next_due, slot, enabled in rows if enabled and slot is None and next_due <= NOW)
+
+
+async def measure(path: Path, ticks: int) -> tuple[list[float], list[float], int]:
+    storage = await Storage.open(path)
+    fast, slow = [], []
+    found = 0
+    try:
+        for i in range(ticks):
+            started = time.perf_counter()
+            found = await production_tick(storage)
+            fast.append(time.perf_counter() - started)
+            if i % 10 == 0:
+                started = time.perf_counter()
+                assert await naive_tick(storage) == found
+                slow.append(time.perf_counter() - started)
+    finally:
+        await storage.close()
+    return fast, slow, found
+
+
+def main(argv: list[str] | None = None) -> bool:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--servers", type=int, default=100_000)
+    parser.add_argument("--due", type=int, default=100)
+    parser.add_argument("--ticks", type=int, default=200)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "schedule.db"
+        build(path, args.servers, args.due, random.Random(11))
+        fast, slow, found = asyncio.run(measure(path, args.ticks))
+    assert found == min(args.due, 100)
+    ms = 1e3
+    return report(
+        f"Scheduler tick: {args.servers:,} servers configured, {args.due} due, median of {args.ticks} ticks",
+        [
+            (
+                "tick (indexed, production storage)",
+                f"{median(fast) * ms:.2f} ms (p99 {percentile(fast, 99) * ms:.2f} ms)",
+            ),
+            ("baseline: read every schedule", f"{median(slow) * ms:.1f} ms"),
+            ("indexed vs full read", f"{median(slow) / median(fast):,.0f}× faster"),
+        ],
+        [Goal("scheduler tick (median)", median(fast) * ms, 10, "ms")],
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)
