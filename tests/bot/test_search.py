@@ -61,3 +61,38 @@ def test_overlong_query_is_cut_not_crashed():
 def test_each_item_is_returned_once_and_limit_holds(catalog):
     found = catalog.search_dramas("the", 3)
     assert len(found) <= 3 and len({d.id for d in found}) == len(found)
+
+
+def test_a_later_word_of_a_name_matches_by_prefix(catalog):
+    assert catalog.search_osts("luna", 5)[0].id == "can-you-see-my-heart"
+    assert catalog.search_dramas("sunshine", 5)[0].id == "mr-sunshine"
+
+
+def test_a_typo_in_the_first_letters_is_found_from_the_end(catalog):
+    assert catalog.search_osts("wimdflower", 5)[0].id == "windflower"
+
+
+WORDS = ["moon", "rain", "tear", "winter", "letter", "star", "sea", "night"]
+
+
+def name_of(i: int) -> str:
+    return f"{WORDS[i % 8]} {WORDS[(i // 8) % 8]} {i}"
+
+
+def big_index(n: int) -> SearchIndex[int]:
+    return SearchIndex([(i, [(name_of(i).title(), 1.0)]) for i in range(n)])
+
+
+def test_typos_are_found_among_thousands_of_similar_names():
+    index = big_index(5000)
+    for i in (17, 900, 2500, 4999):
+        text = name_of(i)
+        # A typo in the second letter (a prefix shared by hundreds) and one in the number.
+        for typo in (text[:1] + "x" + text[2:], text[:-2] + "x" + text[-1:]):
+            assert i in index.search(typo, 25), typo
+
+
+def test_a_shared_prefix_still_lists_matches_without_scanning_everything():
+    index = big_index(5000)
+    found = index.search("moon", 25)
+    assert len(found) == 25
