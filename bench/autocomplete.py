@@ -19,9 +19,54 @@ from bot.catalog import Catalog, parse_catalog
 from bot.search import fold
 from cogs.ost import choice_name
 
-WORDS = ["moon", "rain", "tear", "letter", "winter", "spring", "farewell", "memory", "star", "blue", "sea", "wind", "flower", "heart", "goodbye", "snow", "night", "dream", "promise", "shadow", "light", "river", "autumn", "echo", "whisper", "ocean", "ember", "dawn", "sorrow"]
+WORDS = [
+    "moon",
+    "rain",
+    "tear",
+    "letter",
+    "winter",
+    "spring",
+    "farewell",
+    "memory",
+    "star",
+    "blue",
+    "sea",
+    "wind",
+    "flower",
+    "heart",
+    "goodbye",
+    "snow",
+    "night",
+    "dream",
+    "promise",
+    "shadow",
+    "light",
+    "river",
+    "autumn",
+    "echo",
+    "whisper",
+    "ocean",
+    "ember",
+    "dawn",
+    "sorrow",
+]
 HANGUL = "가나다라마바사아자차카타파하눈물별빛바람꽃사랑기억겨울봄이별편지바다달밤꿈약속"
-ARTISTS = ["Heize", "IU", "Lee", "Sun-hee", "Baek", "Yerin", "Ailee", "Gummy", "Davichi", "Punch", "Younha", "Sondia", "Crush", "Zion.T"]
+ARTISTS = [
+    "Heize",
+    "IU",
+    "Lee",
+    "Sun-hee",
+    "Baek",
+    "Yerin",
+    "Ailee",
+    "Gummy",
+    "Davichi",
+    "Punch",
+    "Younha",
+    "Sondia",
+    "Crush",
+    "Zion.T",
+]
 
 
 def generated_catalog(titles: int, rng: random.Random) -> Catalog:

@@ -475,6 +475,30 @@ class FakeDiscord:
         await self._notify()
         return session
 
+    async def blast(self, event: str, payloads: list[dict[str, Any]], guild_id: int) -> float:
+        """Send a burst of events to the guild's session as fast as the socket takes them.
+
+        Frames are encoded and compressed before the clock starts, so what a benchmark times is the
+        bot consuming the burst, not this fake producing it. Returns when the last frame was sent
+        (perf_counter), having started right before the first.
+        """
+        session = next(s for s in self.live_sessions() if s.covers(guild_id))
+        frames = []
+        for data in payloads:
+            session.seq += 1
+            payload = {"op": 0, "t": event, "s": session.seq, "d": data}
+            session.buffer.append(payload)
+            text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+            if session.compressor is not None:
+                text = session.compressor.compress(text) + session.compressor.flush(zlib.Z_SYNC_FLUSH)
+            frames.append(text)
+        assert session.ws is not None
+        for frame in frames:
+            await session.ws.send_bytes(
+                frame
+            ) if session.compressor is not None else await session.ws.send_str(frame.decode())
+        return time.perf_counter()
+
     async def drop_connections(self, *, resumable: bool = True) -> None:
         """Cut every gateway connection; unresumable sessions force the bot to IDENTIFY again."""
         for session in list(self.sessions.values()):
@@ -1172,6 +1196,18 @@ class FakeDiscord:
         return jresp(message.payload(self.bot_user.id))
 
     # --- member actions (driver) -------------------------------------------------------------------
+
+    def react_later(self, member: Member, message: Message, emoji: str = "😭") -> dict[str, Any]:
+        """Record `member`'s reaction as Discord would and return its MESSAGE_REACTION_ADD payload,
+        unsent, for `blast` — so the message's state and the events agree, as they do on Discord."""
+        users = message.reactions.setdefault(emoji, Reaction(emoji)).users
+        if member.user.id not in users:
+            users.append(member.user.id)
+        event = self._reaction_event(member, message, emoji, False)
+        event["member"] = member.payload()
+        event["message_author_id"] = str(message.author.id)
+        event["burst_colors"] = []
+        return event
 
     def _reaction_event(self, member: Member, message: Message, emoji: str, burst: bool) -> dict[str, Any]:
         return {
