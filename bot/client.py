@@ -8,6 +8,7 @@ import logging
 import discord
 from discord.ext import commands
 
+from bot import lean
 from bot.catalog import Catalog
 from bot.commands_hash import sync_key, tree_hash
 from bot.config import Settings
@@ -63,7 +64,8 @@ class Tearjerker(commands.AutoShardedBot):
             intents=bot_intents(),
             tree_cls=TearjerkerTree,
             allowed_mentions=discord.AllowedMentions.none(),
-            # Nothing reads message history from the cache: raw events carry what we need.
+            # Nothing reads messages or members from the cache: raw events carry what we need, and
+            # bot/lean.py keeps channels, threads and emoji out of it too.
             max_messages=None,
             member_cache_flags=discord.MemberCacheFlags.none(),
             chunk_guilds_at_startup=False,
@@ -75,6 +77,7 @@ class Tearjerker(commands.AutoShardedBot):
         self.storage = storage
         self.catalog = catalog
         self.sync_on_start = sync_on_start
+        lean.install(self)
         self._in_flight: set[asyncio.Task[object]] = set()
 
     def track_current_task(self) -> None:

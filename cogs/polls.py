@@ -13,7 +13,7 @@ import logging
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -75,6 +75,24 @@ class ChannelGone(UserFacingError):
     pass
 
 
+class PollChannel(app_commands.Transformer):
+    """A text or announcement channel, as Discord resolves it in the interaction (channels are not
+    cached, see bot/lean.py); `missing_permissions` fetches the full channel when it needs one."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+    async def transform(
+        self, interaction: discord.Interaction, value: Any, /
+    ) -> discord.app_commands.AppCommandChannel:
+        return value
+
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class Polls(
@@ -124,7 +142,7 @@ class Polls(
     async def setup_poll(
         self,
         interaction: discord.Interaction[Tearjerker],
-        channel: discord.TextChannel,
+        channel: app_commands.Transform[app_commands.AppCommandChannel, PollChannel],
         weekday: int,
         time: app_commands.Range[str, 1, 20],
         timezone: app_commands.Range[str, 1, 64],
@@ -150,7 +168,7 @@ class Polls(
             f"Set! Every **{WEEKDAYS[weekday]} at {at.strftime('%H:%M')}** ({tz.key}) I'll post a poll of "
             f"{size} dramas in {channel.mention}. The first one: <t:{to_ts(due)}:F> (<t:{to_ts(due)}:R>)."
         )
-        missing = self.missing_permissions(channel)
+        missing = await self.missing_permissions(interaction.guild, channel.id)
         if missing:
             text += (
                 f"\n⚠️ I'm missing **{', '.join(missing)}** in {channel.mention}. "
@@ -164,8 +182,20 @@ class Polls(
     ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=z, value=z) for z in suggest_timezones(current)]
 
-    def missing_permissions(self, channel: discord.abc.GuildChannel) -> list[str]:
-        perms = channel.permissions_for(channel.guild.me)
+    async def missing_permissions(self, guild: discord.Guild | None, channel_id: int) -> list[str]:
+        """What the bot lacks in a channel: the channel's overwrites, fetched, against its cached roles.
+
+        A channel the bot cannot even see answers 403 to the fetch: then View Channel is missing.
+        """
+        if guild is None:
+            return []
+        try:
+            channel = await self.bot.fetch_channel(channel_id)
+        except discord.Forbidden:
+            return list(NEEDED.values())
+        if not isinstance(channel, discord.abc.GuildChannel):
+            return []
+        perms = channel.permissions_for(guild.me)
         return [label for name, label in NEEDED.items() if not getattr(perms, name)]
 
     @app_commands.command(name="status", description="When the next poll goes out, and anything wrong")
@@ -178,9 +208,9 @@ class Polls(
             )
             return
         tz = zone(schedule.timezone)
-        channel = interaction.guild.get_channel(schedule.channel_id)
+        channel = f"<#{schedule.channel_id}>"
         lines = [
-            f"**Channel:** {channel.mention if channel else '(deleted channel)'}",
+            f"**Channel:** {channel}",
             f"**When:** every {WEEKDAYS[schedule.weekday]} at {schedule.local_time} ({schedule.timezone}),"
             f" {schedule.size} dramas",
         ]
@@ -201,10 +231,13 @@ class Polls(
             lines.append(
                 f"**Last error** (<t:{schedule.last_error_at}:R>, {schedule.failures} in a row): {schedule.last_error}"
             )
-        if channel is not None:
-            missing = self.missing_permissions(channel)
+        try:
+            missing = await self.missing_permissions(interaction.guild, schedule.channel_id)
+        except discord.NotFound:
+            lines.append("⚠️ The poll channel no longer exists: run /poll setup with another one.")
+        else:
             if missing:
-                lines.append(f"⚠️ Missing in {channel.mention}: **{', '.join(missing)}**")
+                lines.append(f"⚠️ Missing in {channel}: **{', '.join(missing)}**")
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
     @app_commands.command(name="now", description="Post a poll right now, outside the schedule")
@@ -326,9 +359,9 @@ class Polls(
     ) -> tuple[discord.Message, list[tuple[int, str]], int]:
         """Only the Discord side: end a poll still open, then post the new one."""
         guild = self.bot.get_guild(schedule.guild_id)
-        channel = guild.get_channel(schedule.channel_id) if guild else None
-        if guild is None or not isinstance(channel, discord.TextChannel):
-            raise ChannelGone("The poll channel (or the server) is gone; run /poll setup again.")
+        if guild is None:
+            raise ChannelGone("I'm not in this server any more (or Discord has it unavailable).")
+        channel = self.bot.get_partial_messageable(schedule.channel_id, guild_id=guild.id)
         # A poll still open from before ends now, with its recap, so only one runs at a time.
         for old in await self.bot.storage.open_polls(guild_ids=[guild.id]):
             try:
@@ -357,14 +390,16 @@ class Polls(
 
     async def _recover(self, schedule: PollSchedule) -> None:
         storage = self.bot.storage
-        guild = self.bot.get_guild(schedule.guild_id)
-        channel = guild.get_channel(schedule.channel_id) if guild else None
+        channel = self.bot.get_partial_messageable(schedule.channel_id, guild_id=schedule.guild_id)
         found: discord.Message | None = None
-        if isinstance(channel, discord.TextChannel) and schedule.posting_slot:
+        if schedule.posting_slot:
             after = from_ts(schedule.posting_slot - 60)
-            async for message in channel.history(limit=25, after=after):
-                if message.author.id == self.bot.user.id and message.poll is not None:  # type: ignore[union-attr]
-                    found = message
+            try:
+                async for message in channel.history(limit=25, after=after):
+                    if message.author.id == self.bot.user.id and message.poll is not None:  # type: ignore[union-attr]
+                        found = message
+            except discord.NotFound:
+                pass  # the channel is gone: nothing was posted there that still counts
         if found is None:
             await storage.release_post(schedule.guild_id, error=None, retry_at=None, now=int(time.time()))
             log.info(
@@ -408,11 +443,7 @@ class Polls(
         embed = recap_embed(
             [(t, n) for t, n in week if t is not None], [(t, n) for t, n in all_time if t is not None]
         )
-        guild = self.bot.get_guild(poll.guild_id)
-        channel = guild.get_channel(poll.channel_id) if guild else None
-        if not isinstance(channel, discord.TextChannel):
-            log.info("poll %s closed but its channel is gone; no recap posted", poll.message_id)
-            return
+        channel = self.bot.get_partial_messageable(poll.channel_id, guild_id=poll.guild_id)
         try:
             recap = await channel.send(embed=embed)
         except discord.HTTPException as exc:

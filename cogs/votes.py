@@ -20,6 +20,7 @@ from bot.votes import emoji_key, poll_source, reaction_source, reconcile
 
 if TYPE_CHECKING:
     from bot.client import Tearjerker
+    from bot.lean import RawGuildChannelDelete
     from bot.storage import PresentedMessage, WeeklyPoll
 
 log = logging.getLogger(__name__)
@@ -107,8 +108,9 @@ class Votes(commands.Cog):
             self._change("message-gone", message_id)
 
     @commands.Cog.listener()
-    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
-        self._change("channel-gone", channel.id)
+    async def on_raw_guild_channel_delete(self, payload: RawGuildChannelDelete) -> None:
+        # Dispatched by bot/lean.py: channels are not cached, so discord.py's own event never fires.
+        self._change("channel-gone", payload.channel_id)
 
     @commands.Cog.listener()
     async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:

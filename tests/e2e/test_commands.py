@@ -113,3 +113,16 @@ async def test_the_bot_asks_for_no_privileged_intent(fake, start_bot):
     intents = int(fake.identifies[-1]["intents"])
     assert intents & ((1 << 1) | (1 << 8) | (1 << 15)) == 0
     assert fake.identifies[-1]["shard"] == [0, 1]
+
+
+async def test_the_bot_keeps_only_the_gateway_state_it_uses(fake, start_bot, guild):
+    for i in range(5):
+        fake.create_channel(guild, f"extra-{i}")
+    guild.emojis = [{"id": "1", "name": "sob", "roles": [], "require_colons": True, "managed": False,
+                     "animated": False, "available": True}]  # fmt: skip
+    running = await start_bot()
+    cached = running.bot.get_guild(guild.id)
+    assert cached is not None and cached.name == "Tissue Box"
+    assert cached.channels == [] and cached.emojis == () and running.bot.emojis == []
+    assert {r.name for r in cached.roles} == {"@everyone", "Tearjerker"}  # roles stay: its own permissions
+    assert cached.me is not None and cached.me.id == fake.bot_user.id
