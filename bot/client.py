@@ -12,6 +12,7 @@ from bot import lean
 from bot.catalog import Catalog
 from bot.commands_hash import sync_key, tree_hash
 from bot.config import Settings
+from bot.picks import RecentPicks
 from bot.storage import Storage
 from bot.tree import TearjerkerTree
 from bot.views import AgainButton
@@ -77,6 +78,7 @@ class Tearjerker(commands.AutoShardedBot):
         self.storage = storage
         self.catalog = catalog
         self.sync_on_start = sync_on_start
+        self.recent = RecentPicks(storage.recent_titles)
         lean.install(self)
         self._in_flight: set[asyncio.Task[object]] = set()
 

@@ -21,16 +21,17 @@ async def present(interaction: discord.Interaction[Tearjerker], title: Title, vi
     bot = interaction.client
     name = interaction.user.display_name
     # Counts as of now: the pick is not edited as votes come in (no edit storm on a popular post).
-    tears = (await bot.storage.tally(interaction.guild_id, title.id), await bot.storage.tally(None, title.id))
+    assert interaction.guild_id is not None and interaction.channel_id is not None
+    tears = await bot.storage.tallies(interaction.guild_id, title.id)
     if isinstance(title, Drama):
         embed = drama_embed(title, bot.catalog, picked_for=name, tears=tears)
     else:
         embed = ost_embed(title, bot.catalog, picked_for=name, tears=tears)
     response = await interaction.response.send_message(embed=embed, view=view)
+    bot.recent.shown(interaction.user.id, title.kind, title.id)
     message = response.resource
     if not isinstance(message, discord.InteractionMessage):
         message = await interaction.original_response()
-    assert interaction.guild_id is not None and interaction.channel_id is not None
     await bot.storage.record_presented(
         message_id=message.id,
         guild_id=interaction.guild_id,

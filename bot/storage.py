@@ -451,6 +451,15 @@ class Storage:
         )
         return {(user_id, source) for user_id, source in rows}
 
+    async def tallies(self, guild_id: int, title_id: str) -> tuple[int, int]:
+        """A title's votes in one server and everywhere, in one read (a pick shows both)."""
+        rows = await self._all(
+            "SELECT guild_id, count FROM tally WHERE title_id = ? AND guild_id IN (?, 0)",
+            (title_id, guild_id),
+        )
+        counts = {g: int(c) for g, c in rows}
+        return counts.get(guild_id, 0), counts.get(0, 0)
+
     async def tally(self, guild_id: int | None, title_id: str) -> int:
         row = await self._one(
             "SELECT count FROM tally WHERE guild_id = ? AND title_id = ?", (guild_id or 0, title_id)

@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.catalog import ERAS, MAX_CHOICES, MAX_TEARS
 from bot.errors import NothingMatches
-from bot.picks import RECENT_WINDOW, choose
+from bot.picks import choose
 from bot.presenting import present
 from bot.views import pick_view
 
@@ -92,7 +92,7 @@ class Cry(commands.Cog):
             raise NothingMatches(
                 "No drama in the catalog is " + " and ".join(w for w in wanted if w) + ". Try fewer filters."
             )
-        recent = await self.bot.storage.recent_titles(interaction.user.id, "drama", RECENT_WINDOW)
+        recent = await self.bot.recent.get(interaction.user.id, "drama")
         drama = choose(candidates, recent)
         await present(
             interaction, drama, pick_view("cry", interaction.user.id, encode_filters(mood, era, tears))

@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.catalog import Ost
-from bot.picks import RECENT_WINDOW, choose
+from bot.picks import choose
 from bot.presenting import present
 from bot.views import pick_view
 
@@ -51,7 +51,7 @@ class Soundtrack(commands.Cog, name="Ost"):
         ]
 
     async def again(self, interaction: discord.Interaction[Tearjerker], filters: str) -> None:
-        recent = await self.bot.storage.recent_titles(interaction.user.id, "ost", RECENT_WINDOW)
+        recent = await self.bot.recent.get(interaction.user.id, "ost")
         await self._present(interaction, choose(self.bot.catalog.osts, recent))
 
     async def _present(self, interaction: discord.Interaction[Tearjerker], ost: Ost) -> None:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.picks import choose
+from bot.picks import RecentPicks, choose
 
 
 @dataclass(frozen=True)
@@ -37,3 +37,34 @@ def test_a_sequence_of_picks_covers_the_catalog_before_repeating():
 def test_no_candidates_is_an_error():
     with pytest.raises(ValueError):
         choose([], [])
+
+
+async def test_recent_picks_load_once_then_follow_what_is_shown():
+    loads = []
+
+    async def load(member: int, kind: str, window: int) -> list[str]:
+        loads.append((member, kind))
+        return ["b", "a"]
+
+    recent = RecentPicks(load, window=3)
+    assert await recent.get(1, "drama") == ["b", "a"]
+    recent.shown(1, "drama", "c")
+    recent.shown(1, "drama", "a")
+    assert await recent.get(1, "drama") == ["a", "c", "b"]  # newest first, no repeats, window of 3
+    assert loads == [(1, "drama")]
+
+
+async def test_recent_picks_hold_a_bounded_number_of_members(storage):
+    recent = RecentPicks(storage.recent_titles, members=2)
+    for member in (1, 2, 3):
+        await recent.get(member, "drama")
+    assert len(recent._held) == 2 and (1, "drama") not in recent._held
+
+
+async def test_a_member_not_held_is_read_from_the_database(storage):
+    await storage.record_presented(
+        message_id=5, guild_id=1, channel_id=2, title_id="mr-sunshine", kind="drama", requested_by=9
+    )
+    recent = RecentPicks(storage.recent_titles)
+    recent.shown(9, "drama", "ignored-until-loaded")
+    assert await recent.get(9, "drama") == ["mr-sunshine"]

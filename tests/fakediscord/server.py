@@ -123,6 +123,7 @@ class InteractionRecord:
     data: dict[str, Any]
     message: Message | None = None  # the message a component sits on
     created: float = field(default_factory=time.monotonic)
+    acknowledged_at: float | None = None  # time.monotonic() when the first response arrived
     response_type: int | None = None
     response: Message | None = None  # the original response message, once there is one
     followups: list[Message] = field(default_factory=list)
@@ -728,6 +729,7 @@ class FakeDiscord:
         data: dict[str, Any],
         message: Message | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        wait: bool = True,
     ) -> InteractionRecord:
         guild = self.guilds[channel.guild_id]
         record = InteractionRecord(
@@ -745,6 +747,8 @@ class FakeDiscord:
             "INTERACTION_CREATE", self._interaction_payload(record, member.locale), guild.id
         ):
             raise AssertionError("no gateway session holds this guild: is the bot connected?")
+        if not wait:
+            return record
         try:
             await asyncio.wait_for(record.settled.wait(), timeout)
         except TimeoutError:
@@ -833,6 +837,14 @@ class FakeDiscord:
         guild = self.guilds[channel.guild_id]
         data = self._command_data(guild, path, options, None)
         return await self._send_interaction(2, member, channel, data, timeout=timeout)
+
+    async def send_command(
+        self, member: Member, channel: Channel, path: str, /, **options: Any
+    ) -> InteractionRecord:
+        """Like run_command, but returns as soon as the interaction is sent (for load tests)."""
+        guild = self.guilds[channel.guild_id]
+        data = self._command_data(guild, path, options, None)
+        return await self._send_interaction(2, member, channel, data, wait=False)
 
     async def autocomplete(
         self, member: Member, channel: Channel, path: str, focused: str, value: str, /, **options: Any
@@ -978,6 +990,7 @@ class FakeDiscord:
             pass
         else:
             raise DiscordError(400, 50035, f"unknown interaction response type {rtype}")
+        record.acknowledged_at = time.monotonic()
         record.acknowledged.set()
         interaction = {
             "id": str(record.id),
