@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import statistics
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+from bot.storage import PRAGMAS, bundled_migrations
 
 
 def median(values: Sequence[float]) -> float:
@@ -55,3 +59,16 @@ def report(title: str, rows: list[tuple[str, str]], goals: list[Goal]) -> bool:
         print(goal.line())
     sys.stdout.flush()
     return all(g.met for g in goals)
+
+
+def sqlite_connection(path: Path, *, migrate: bool = False) -> sqlite3.Connection:
+    """A plain sqlite3 connection with the production pragmas, and the production schema if asked."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in PRAGMAS:
+        conn.execute(pragma)
+    if migrate:
+        for migration in bundled_migrations():
+            conn.executescript(
+                f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
+            )
+    return conn

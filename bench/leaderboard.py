@@ -13,8 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Goal, median, percentile, report
-from bot.storage import PRAGMAS, bundled_migrations
+from bench.common import Goal, median, percentile, report, sqlite_connection
 
 TOP_SQL = (
     "SELECT title_id, count FROM tally WHERE guild_id = ? AND count > 0 ORDER BY count DESC, title_id LIMIT ?"
@@ -25,11 +24,7 @@ BIG_GUILD = 1
 
 def build(path: Path, votes: int, rng: random.Random) -> None:
     """A million votes over 1,000 servers and 300 titles; one big server holds a tenth of them."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in PRAGMAS:
-        conn.execute(pragma)
-    for migration in bundled_migrations():
-        conn.executescript(f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;")
+    conn = sqlite_connection(path, migrate=True)
     rows = set()
     while len(rows) < votes:
         guild = BIG_GUILD if rng.random() < 0.1 else rng.randrange(2, 1001)
@@ -61,9 +56,7 @@ def main(argv: list[str] | None = None) -> bool:
         started = time.perf_counter()
         build(path, args.votes, random.Random(7))
         built = time.perf_counter() - started
-        conn = sqlite3.connect(path)
-        for pragma in PRAGMAS:
-            conn.execute(pragma)
+        conn = sqlite_connection(path)
         assert conn.execute("SELECT COUNT(*) FROM vote").fetchone()[0] == args.votes
         assert (
             conn.execute(TOP_SQL, (BIG_GUILD, 10)).fetchall()

@@ -9,24 +9,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import sqlite3
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Goal, median, percentile, report
-from bot.storage import PRAGMAS, Storage, bundled_migrations
+from bench.common import Goal, median, percentile, report, sqlite_connection
+from bot.storage import Storage
 
 NOW = 1_800_000_000
 
 
 def build(path: Path, servers: int, due: int, rng: random.Random) -> None:
-    conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in PRAGMAS:
-        conn.execute(pragma)
-    for migration in bundled_migrations():
-        conn.executescript(f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;")
+    conn = sqlite_connection(path, migrate=True)
     rows = []
     for i in range(servers):
         guild_id = (rng.randrange(1, 1 << 40) << 22) | i

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sqlite3
 import sys
 import tempfile
 import time
@@ -16,8 +15,8 @@ from pathlib import Path
 
 import aiosqlite
 
-from bench.common import Goal, median, report
-from bot.storage import MAX_BATCH, PRAGMAS, VOTE_CHANGE_SQL, Storage, VoteChange, bundled_migrations
+from bench.common import Goal, median, report, sqlite_connection
+from bot.storage import MAX_BATCH, PRAGMAS, VOTE_CHANGE_SQL, Storage, VoteChange
 
 GUILD, CHANNEL = 1, 2
 MESSAGES = 1000
@@ -34,11 +33,7 @@ def events(n: int) -> list[VoteChange]:
 
 def prepare(path: Path) -> None:
     """The same schema and the same recorded picks for every contender."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in PRAGMAS:
-        conn.execute(pragma)
-    for migration in bundled_migrations():
-        conn.executescript(f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;")
+    conn = sqlite_connection(path, migrate=True)
     conn.execute("BEGIN")
     conn.executemany(
         "INSERT INTO presented_message VALUES (?, ?, ?, ?, 'drama', 1, 1700000000)",
@@ -49,9 +44,7 @@ def prepare(path: Path) -> None:
 
 
 def raw_sqlite(path: Path, rows: list[tuple], batch: int) -> float:
-    conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in PRAGMAS:
-        conn.execute(pragma)
+    conn = sqlite_connection(path)
     started = time.perf_counter()
     for i in range(0, len(rows), batch):
         conn.execute("BEGIN IMMEDIATE")
