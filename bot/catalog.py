@@ -46,6 +46,10 @@ class Mood:
     id: str
     label: str
     emoji: str
+    label_ko: str = ""
+
+    def label_for(self, language: str) -> str:
+        return self.label_ko if language == "ko" and self.label_ko else self.label
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,10 @@ class CastMember:
     actor: str
     role: str
     aliases: tuple[str, ...] = ()
+    actor_ko: str = ""
+
+    def actor_for(self, language: str) -> str:
+        return self.actor_ko if language == "ko" and self.actor_ko else self.actor
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,12 +77,24 @@ class Drama:
     pitch: str
     spoiler: str
     aliases: tuple[str, ...] = ()
+    pitch_ko: str = ""
+    spoiler_ko: str = ""
 
     kind = "drama"
 
     @property
     def display(self) -> str:
         return self.title
+
+    def display_for(self, language: str) -> str:
+        """Korean readers see the Hangul title, everyone else the English one."""
+        return self.hangul if language == "ko" and self.hangul else self.title
+
+    def pitch_for(self, language: str) -> str:
+        return self.pitch_ko if language == "ko" and self.pitch_ko else self.pitch
+
+    def spoiler_for(self, language: str) -> str:
+        return self.spoiler_ko if language == "ko" and self.spoiler_ko else self.spoiler
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +108,21 @@ class Ost:
     artist_hangul: str = ""
     aliases: tuple[str, ...] = ()
     artist_aliases: tuple[str, ...] = ()
+    scene_ko: str = ""
 
     kind = "ost"
 
     @property
     def display(self) -> str:
         return f"{self.song} — {self.artist}"
+
+    def display_for(self, language: str) -> str:
+        if language == "ko":
+            return f"{self.hangul or self.song} — {self.artist_hangul or self.artist}"
+        return self.display
+
+    def scene_for(self, language: str) -> str:
+        return self.scene_ko if language == "ko" and self.scene_ko else self.scene
 
 
 Title = Drama | Ost
@@ -175,7 +204,7 @@ class Catalog:
         found = index.search(query, 1)
         if found:
             return found[0]
-        raise UnknownTitle(query, [t.display for t in index.closest(query, 3)])
+        raise UnknownTitle(query, [t.display_for for t in index.closest(query, 3)])
 
 
 def drama_keys(d: Drama) -> list[tuple[str, float]]:
@@ -183,6 +212,8 @@ def drama_keys(d: Drama) -> list[tuple[str, float]]:
     keys = [(d.title, 1.0), (d.hangul, 1.0), *((a, 1.0) for a in d.aliases)]
     for member in d.cast:
         keys += [(member.actor, 0.85), *((a, 0.85) for a in member.aliases)]
+        if member.actor_ko:
+            keys.append((member.actor_ko, 0.85))
     return keys
 
 
@@ -305,6 +336,7 @@ def _parse_moods(raw: Any, problems: list[str]) -> dict[str, Mood]:
             id=mood_id,
             label=entry.text("label", max_len=CHOICE_NAME_MAX - 4),
             emoji=entry.text("emoji", max_len=8, required=False),
+            label_ko=entry.text("label_ko", max_len=CHOICE_NAME_MAX - 4, required=False),
         )
     return moods
 
@@ -321,6 +353,7 @@ def _parse_cast(where: str, raw: Any, problems: list[str]) -> tuple[CastMember, 
                 actor=entry.text("actor", max_len=80),
                 role=entry.text("role", max_len=80),
                 aliases=entry.texts("aliases", max_len=80),
+                actor_ko=entry.text("actor_ko", max_len=80, required=False),
             )
         )
     rendered = len(render_cast(cast))
@@ -356,6 +389,8 @@ def _parse_drama(index: int, raw: Any, moods: dict[str, Mood], problems: list[st
         pitch=e.text("pitch", max_len=EMBED_DESCRIPTION_MAX // 4),
         # Wrapped in ||spoiler|| tags when shown: four characters fewer than a field holds.
         spoiler=e.text("spoiler", max_len=EMBED_FIELD_MAX - 4),
+        pitch_ko=e.text("pitch_ko", max_len=EMBED_DESCRIPTION_MAX // 4, required=False),
+        spoiler_ko=e.text("spoiler_ko", max_len=EMBED_FIELD_MAX - 4, required=False),
     )
 
 
@@ -372,6 +407,7 @@ def _parse_ost(index: int, raw: Any, problems: list[str]) -> Ost:
         drama_id=e.text("drama", max_len=40),
         scene=e.text("scene", max_len=EMBED_FIELD_MAX - 4),
         aliases=e.texts("aliases", max_len=CHOICE_NAME_MAX),
+        scene_ko=e.text("scene_ko", max_len=EMBED_FIELD_MAX - 4, required=False),
     )
 
 

@@ -12,6 +12,7 @@ from bot import lean
 from bot.catalog import Catalog
 from bot.commands_hash import sync_key, tree_hash
 from bot.config import Settings
+from bot.i18n import Translator
 from bot.picks import RecentPicks
 from bot.storage import Storage
 from bot.tree import TearjerkerTree
@@ -42,6 +43,11 @@ def invite_permissions() -> discord.Permissions:
         add_reactions=True,
         read_message_history=True,
     )
+
+
+def mood_labels(catalog: Catalog) -> dict[str, dict[str, str]]:
+    """The Korean names of the /cry mood choices, from the catalog."""
+    return {"ko": {m.id: f"{m.emoji} {m.label_ko}".strip() for m in catalog.moods.values() if m.label_ko}}
 
 
 def invite_url(application_id: int) -> str:
@@ -98,14 +104,20 @@ class Tearjerker(commands.AutoShardedBot):
         await super().close()
 
     async def setup_hook(self) -> None:
+        await self.tree.set_translator(Translator(mood_labels(self.catalog)))
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         self.add_dynamic_items(AgainButton)
         if self.sync_on_start:
             await self.sync_commands(force=False)
 
-    def command_payload(self, guild: discord.Object | None) -> list[dict]:
-        return [command.to_dict(self.tree) for command in self.tree.get_commands(guild=guild)]
+    async def command_payload(self, guild: discord.Object | None) -> list[dict]:
+        """What a sync sends, translations included, so a changed translation is a change to sync."""
+        translator = self.tree.translator
+        commands = self.tree.get_commands(guild=guild)
+        if translator is None:
+            return [command.to_dict(self.tree) for command in commands]
+        return [await command.get_translated_payload(self.tree, translator) for command in commands]
 
     async def sync_commands(self, *, force: bool, guild_id: int | None = None) -> bool:
         """Register commands with Discord only if they differ from the last sync (or when forced).
@@ -119,7 +131,7 @@ class Tearjerker(commands.AutoShardedBot):
             # Development: the global commands are registered on one guild, where they show at once.
             self.tree.copy_global_to(guild=guild)
         key = sync_key(guild.id if guild else None)
-        digest = tree_hash(self.command_payload(guild))
+        digest = tree_hash(await self.command_payload(guild))
         if not force and await self.storage.get_meta(key) == digest:
             log.info("application commands unchanged since the last sync; not syncing")
             return False

@@ -1,16 +1,20 @@
-"""Turns catalog entries into Discord embeds. Spoilers always sit behind spoiler tags."""
+"""Turns catalog entries into Discord embeds in the reader's language. Spoilers always sit behind
+spoiler tags. Every sentence comes from the message catalogue (bot/locales)."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import discord
 
-from bot.catalog import MAX_TEARS, Catalog, Drama, Ost, Title, render_cast
+from bot.catalog import MAX_TEARS, Catalog, Drama, Ost, Title
+from bot.i18n import language_of, t
 from bot.votes import bar
 
 COLOUR = discord.Colour(0x5B8DEF)
 VOTE_EMOJI = "😭"
+MEDALS = ("🥇", "🥈", "🥉")
 
 
 def tear_meter(tears: int) -> str:
@@ -32,104 +36,133 @@ def listen_links(ost: Ost, drama: Drama) -> list[tuple[str, str]]:
     ]
 
 
+def tear_count_line(locale: Any, here: int, everywhere: int) -> str:
+    key = "pick.count_one" if here == 1 else "pick.count_many"
+    return t(locale, key, emoji=VOTE_EMOJI, here=here, everywhere=everywhere)
+
+
+def _footer(locale: Any, react_key: str, picked_for: str | None) -> str:
+    react = t(locale, react_key, emoji=VOTE_EMOJI)
+    return f"{t(locale, 'pick.picked_for', name=picked_for)} · {react}" if picked_for else react
+
+
 def drama_embed(
-    drama: Drama, catalog: Catalog, *, picked_for: str | None = None, tears: tuple[int, int] | None = None
+    drama: Drama,
+    catalog: Catalog,
+    locale: Any = None,
+    *,
+    picked_for: str | None = None,
+    tears: tuple[int, int] | None = None,
 ) -> discord.Embed:
-    embed = discord.Embed(title=f"{drama.title} · {drama.hangul}", description=drama.pitch, colour=COLOUR)
-    embed.add_field(name="Aired", value=f"{drama.year} · {drama.network}", inline=True)
-    embed.add_field(name="Era", value=drama.era.capitalize(), inline=True)
-    embed.add_field(name="Tear rating", value=tear_meter(drama.tears), inline=True)
-    embed.add_field(name="Cast", value=render_cast(drama.cast), inline=False)
+    lang = language_of(locale)
+    heading = f"{drama.hangul} · {drama.title}" if lang == "ko" else f"{drama.title} · {drama.hangul}"
+    embed = discord.Embed(title=heading, description=drama.pitch_for(lang), colour=COLOUR)
+    embed.add_field(name=t(locale, "pick.aired"), value=f"{drama.year} · {drama.network}", inline=True)
+    embed.add_field(name=t(locale, "pick.era"), value=t(locale, f"era.{drama.era}"), inline=True)
+    embed.add_field(name=t(locale, "pick.tear_rating"), value=tear_meter(drama.tears), inline=True)
+    cast = "\n".join(t(locale, "pick.cast_line", actor=m.actor_for(lang), role=m.role) for m in drama.cast)
+    embed.add_field(name=t(locale, "pick.cast"), value=cast, inline=False)
     moods = [catalog.moods[m] for m in drama.moods if m in catalog.moods]
     embed.add_field(
-        name="Moods", value=" · ".join(f"{m.emoji} {m.label}".strip() for m in moods), inline=False
+        name=t(locale, "pick.moods"),
+        value=" · ".join(f"{m.emoji} {m.label_for(lang)}".strip() for m in moods),
+        inline=False,
     )
-    embed.add_field(name="Spoiler (tap to reveal)", value=spoiler(drama.spoiler), inline=False)
+    embed.add_field(name=t(locale, "pick.spoiler"), value=spoiler(drama.spoiler_for(lang)), inline=False)
     osts = catalog.osts_for(drama.id)
     if osts:
-        embed.add_field(name="Soundtrack", value="\n".join(f"🎵 {o.display}" for o in osts), inline=False)
+        embed.add_field(
+            name=t(locale, "pick.soundtrack"),
+            value="\n".join(f"🎵 {o.display_for(lang)}" for o in osts),
+            inline=False,
+        )
     if tears is not None:
-        embed.add_field(name="Cried to it", value=tear_count_line(*tears), inline=False)
-    footer = f"React {VOTE_EMOJI} if you cried to it"
-    embed.set_footer(text=f"Picked for {picked_for} · {footer}" if picked_for else footer)
+        embed.add_field(name=t(locale, "pick.cried"), value=tear_count_line(locale, *tears), inline=False)
+    embed.set_footer(text=_footer(locale, "pick.react_drama", picked_for))
     return embed
 
 
 def ost_embed(
-    ost: Ost, catalog: Catalog, *, picked_for: str | None = None, tears: tuple[int, int] | None = None
+    ost: Ost,
+    catalog: Catalog,
+    locale: Any = None,
+    *,
+    picked_for: str | None = None,
+    tears: tuple[int, int] | None = None,
 ) -> discord.Embed:
+    lang = language_of(locale)
     drama = catalog.drama(ost.drama_id)
     title = f"🎵 {ost.song}" + (f" · {ost.hangul}" if ost.hangul else "")
     artist = ost.artist + (f" ({ost.artist_hangul})" if ost.artist_hangul else "")
     embed = discord.Embed(title=title, colour=COLOUR)
-    embed.add_field(name="Artist", value=artist, inline=True)
-    embed.add_field(name="Drama", value=f"{drama.title} · {drama.hangul} ({drama.year})", inline=True)
-    embed.add_field(name="The scene (spoiler)", value=spoiler(ost.scene), inline=False)
+    embed.add_field(name=t(locale, "pick.artist"), value=artist, inline=True)
     embed.add_field(
-        name="Listen",
+        name=t(locale, "pick.drama"), value=f"{drama.display_for(lang)} · {drama.year}", inline=True
+    )
+    embed.add_field(name=t(locale, "pick.scene"), value=spoiler(ost.scene_for(lang)), inline=False)
+    embed.add_field(
+        name=t(locale, "pick.listen"),
         value=" · ".join(f"[{name}]({url})" for name, url in listen_links(ost, drama)),
         inline=False,
     )
     if tears is not None:
-        embed.add_field(name="Cried to it", value=tear_count_line(*tears), inline=False)
-    footer = f"React {VOTE_EMOJI} if it made you cry"
-    embed.set_footer(text=f"Picked for {picked_for} · {footer}" if picked_for else footer)
+        embed.add_field(name=t(locale, "pick.cried"), value=tear_count_line(locale, *tears), inline=False)
+    embed.set_footer(text=_footer(locale, "pick.react_ost", picked_for))
     return embed
 
 
-def tear_count_line(here: int, everywhere: int) -> str:
-    people = "person" if here == 1 else "people"
-    return f"{VOTE_EMOJI} {here} {people} cried to it here · {everywhere} everywhere"
-
-
-def chart_embed(heading: str, rows: list[tuple[Title, int]], *, empty_hint: str) -> discord.Embed:
-    embed = discord.Embed(title=heading, colour=COLOUR)
+def chart_embed(where: str, rows: list[tuple[Title, int]], locale: Any = None) -> discord.Embed:
+    lang = language_of(locale)
+    embed = discord.Embed(title=t(locale, "chart.heading", where=where), colour=COLOUR)
     if not rows:
-        embed.description = empty_hint
+        embed.description = t(locale, "chart.empty")
         return embed
     top = rows[0][1]
     lines = []
     for rank, (title, count) in enumerate(rows, 1):
         icon = "🎬" if isinstance(title, Drama) else "🎵"
-        lines.append(f"`{rank:>2}.` {icon} **{title.display}** — {count} {VOTE_EMOJI}\n`{bar(count, top)}`")
+        lines.append(
+            f"`{rank:>2}.` {icon} **{title.display_for(lang)}** — {count} {VOTE_EMOJI}\n`{bar(count, top)}`"
+        )
     embed.description = "\n".join(lines)
     return embed
 
 
-def my_tears_embed(titles: list[Title], server: str) -> discord.Embed:
-    embed = discord.Embed(title=f"What you cried to in {server}", colour=COLOUR)
+def my_tears_embed(titles: list[Title], server: str, locale: Any = None) -> discord.Embed:
+    lang = language_of(locale)
+    embed = discord.Embed(title=t(locale, "chart.mine_title", server=server), colour=COLOUR)
     if not titles:
-        embed.description = f"Nothing yet. React {VOTE_EMOJI} on a /cry or /ost pick when one gets you."
+        embed.description = t(locale, "chart.mine_empty", emoji=VOTE_EMOJI)
         return embed
-    shown = [f"{'🎬' if isinstance(t, Drama) else '🎵'} {t.display}" for t in titles[:40]]
-    more = f"\n… and {len(titles) - 40} more" if len(titles) > 40 else ""
+    shown = [f"{'🎬' if isinstance(x, Drama) else '🎵'} {x.display_for(lang)}" for x in titles[:40]]
+    more = "\n" + t(locale, "chart.mine_more", count=len(titles) - 40) if len(titles) > 40 else ""
     embed.description = "\n".join(shown) + more
-    embed.set_footer(
-        text=f"{len(titles)} title{'s' if len(titles) != 1 else ''} · /tears forget deletes them"
-    )
+    key = "chart.mine_footer_one" if len(titles) == 1 else "chart.mine_footer_many"
+    embed.set_footer(text=t(locale, key, count=len(titles)))
     return embed
 
 
-MEDALS = ("🥇", "🥈", "🥉")
-
-
-def recap_embed(week: list[tuple[Title, int]], all_time: list[tuple[Title, int]]) -> discord.Embed:
+def recap_embed(
+    week: list[tuple[Title, int]], all_time: list[tuple[Title, int]], locale: Any = None
+) -> discord.Embed:
     """The weekly poll's recap: this week's ranking, then the server's all-time top three."""
-    embed = discord.Embed(title=f"{VOTE_EMOJI} This week's tears are in", colour=COLOUR)
+    lang = language_of(locale)
+    embed = discord.Embed(title=t(locale, "poll.recap_title"), colour=COLOUR)
     if any(votes for _, votes in week):
         embed.description = "\n".join(
-            f"`{rank:>2}.` **{title.display}** — {votes} {VOTE_EMOJI}"
+            f"`{rank:>2}.` **{title.display_for(lang)}** — {votes} {VOTE_EMOJI}"
             for rank, (title, votes) in enumerate(week, 1)
         )
     else:
-        embed.description = "Nobody admitted to crying this week. Brave faces, everyone. 🥲"
+        embed.description = t(locale, "poll.recap_none")
     if all_time:
         embed.add_field(
-            name="All-time top three here",
+            name=t(locale, "poll.recap_top"),
             value="\n".join(
-                f"{MEDALS[i]} {t.display} — {n} {VOTE_EMOJI}" for i, (t, n) in enumerate(all_time[:3])
+                f"{MEDALS[i]} {x.display_for(lang)} — {n} {VOTE_EMOJI}"
+                for i, (x, n) in enumerate(all_time[:3])
             ),
             inline=False,
         )
-    embed.set_footer(text="Votes count toward /tears top · a new poll comes next week")
+    embed.set_footer(text=t(locale, "poll.recap_footer"))
     return embed

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 
 from bot.catalog import Catalog, Drama
 
-# The article closes by asking its readers which of its sad K-dramas they cried to; so do we.
-QUESTION = "Which of these K-dramas have you cried to? Pick every one that got you 😭"
+# The poll's question (bot/locales, poll.question) echoes the article's closing prompt in our words.
 DEFAULT_SIZE = 5
 
 
@@ -42,14 +41,6 @@ def answers_for(titles: Sequence[Drama], catalog: Catalog) -> list[Answer]:
         mood = catalog.moods.get(drama.moods[0]) if drama.moods else None
         answers.append(Answer(i, drama, (mood.emoji if mood and mood.emoji else "😭")))
     return answers
-
-
-def intro(server: str, closes_at_ts: int) -> str:
-    return (
-        f"🧻 **Tissue check, {server}!** This week's shortlist of heartbreak is here. "
-        f"Vote for every drama that ever made you cry — each vote lands on `/tears top`. "
-        f"The poll closes <t:{closes_at_ts}:R>."
-    )
 
 
 @dataclass(frozen=True, slots=True)

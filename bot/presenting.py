@@ -23,10 +23,8 @@ async def present(interaction: discord.Interaction[Tearjerker], title: Title, vi
     # Counts as of now: the pick is not edited as votes come in (no edit storm on a popular post).
     assert interaction.guild_id is not None and interaction.channel_id is not None
     tears = await bot.storage.tallies(interaction.guild_id, title.id)
-    if isinstance(title, Drama):
-        embed = drama_embed(title, bot.catalog, picked_for=name, tears=tears)
-    else:
-        embed = ost_embed(title, bot.catalog, picked_for=name, tears=tears)
+    render = drama_embed if isinstance(title, Drama) else ost_embed
+    embed = render(title, bot.catalog, interaction.locale, picked_for=name, tears=tears)  # type: ignore[arg-type]
     response = await interaction.response.send_message(embed=embed, view=view)
     bot.recent.shown(interaction.user.id, title.kind, title.id)
     message = response.resource

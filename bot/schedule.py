@@ -28,14 +28,14 @@ def parse_local_time(text: str) -> time:
     """'21:00', '9:30', '9pm', '9:30 am' -> a time of day."""
     match = _TIME.match(text)
     if not match:
-        raise ScheduleError(f"“{text[:20]}” is not a time of day; try 21:00 or 9pm.")
+        raise ScheduleError("schedule.bad_time", text=text[:20])
     hour, minute, half = int(match[1]), int(match[2] or 0), (match[3] or "").lower()
     if half:
         if not 1 <= hour <= 12:
-            raise ScheduleError(f"“{text[:20]}”: with am/pm the hour is 1 to 12.")
+            raise ScheduleError("schedule.bad_ampm", text=text[:20])
         hour = hour % 12 + (12 if half == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise ScheduleError(f"“{text[:20]}” is not a time of day; hours go to 23 and minutes to 59.")
+        raise ScheduleError("schedule.bad_range", text=text[:20])
     return time(hour, minute)
 
 
@@ -50,7 +50,7 @@ def zone(name: str) -> ZoneInfo:
             raise ZoneInfoNotFoundError(name)
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ScheduleError(f"“{name[:40]}” is not a time zone I know; pick one like Asia/Seoul.") from None
+        raise ScheduleError("schedule.bad_zone", name=name[:40]) from None
 
 
 def suggest_timezones(current: str, limit: int = 25) -> list[str]:

@@ -3,49 +3,51 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
 from discord import app_commands
 
 from bot.errors import UserFacingError
+from bot.i18n import messages, t
 
 log = logging.getLogger(__name__)
 
-GENERIC_FAILURE = "Something went wrong on my side — it has been logged. Please try again in a moment."
+
+def _permission_names(locale: Any, perms: list[str]) -> str:
+    names = []
+    for perm in perms:
+        key = f"perm.{perm}"
+        names.append(t(locale, key) if key in messages("en") else perm.replace("_", " ").title())
+    return ", ".join(names)
 
 
-def _permission_names(perms: list[str]) -> str:
-    return ", ".join(p.replace("_", " ").replace("guild", "server").title() for p in perms)
-
-
-def explain(error: Exception) -> tuple[str, bool]:
-    """Plain words for the member, and whether the detail deserves an error log (our fault)."""
+def explain(error: Exception, locale: Any = None) -> tuple[str, bool]:
+    """Plain words for the member in their language, and whether the detail deserves an error log."""
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
     if isinstance(error, UserFacingError):
-        return error.message, False
+        return error.render(locale), False
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "Tearjerker works inside servers — run this command in a server channel.", False
+        return t(locale, "error.dm"), False
     if isinstance(error, app_commands.MissingPermissions):
-        return f"You need the **{_permission_names(error.missing_permissions)}** permission for that.", False
+        return t(
+            locale,
+            "error.missing_permissions",
+            permissions=_permission_names(locale, error.missing_permissions),
+        ), False
     if isinstance(error, app_commands.BotMissingPermissions):
-        return (
-            f"I'm missing the **{_permission_names(error.missing_permissions)}** permission in this channel. "
-            "Ask a server admin to grant it.",
-            False,
-        )
+        names = _permission_names(locale, error.missing_permissions)
+        return t(locale, "error.bot_missing_permissions", permissions=names), False
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Easy there — try again in {error.retry_after:.0f} seconds.", False
+        return t(locale, "error.cooldown", seconds=f"{error.retry_after:.0f}"), False
     if isinstance(error, app_commands.TransformerError):
-        return f"I couldn't understand “{error.value}” for that option.", False
+        return t(locale, "error.transformer", value=error.value), False
     if isinstance(error, app_commands.CheckFailure):
-        return "You can't use this command here.", False
+        return t(locale, "error.check"), False
     if isinstance(error, discord.Forbidden):
-        return (
-            "Discord refused me the permission for that in this channel. A server admin can check my role.",
-            True,
-        )
-    return GENERIC_FAILURE, True
+        return t(locale, "error.forbidden"), True
+    return t(locale, "error.generic"), True
 
 
 async def safe_reply(interaction: discord.Interaction, content: str) -> None:
@@ -68,7 +70,7 @@ async def safe_reply(interaction: discord.Interaction, content: str) -> None:
 
 async def report_error(interaction: discord.Interaction, error: Exception) -> None:
     """Shared by the tree and by component callbacks, so every failure is answered the same way."""
-    message, is_bug = explain(error)
+    message, is_bug = explain(error, interaction.locale)
     command = interaction.command.qualified_name if interaction.command else interaction.data
     if is_bug:
         log.error("error in %s (interaction %s)", command, interaction.id, exc_info=error)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
 
+from bot.i18n import t
 from bot.tree import report_error, safe_reply
 
 if TYPE_CHECKING:
@@ -26,14 +27,14 @@ class AgainButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
     template=r"tj:again:(?P<kind>cry|ost):(?P<owner>[0-9]{1,20})(?::(?P<filters>[a-z0-9:-]{0,60}))?",
 ):
-    def __init__(self, kind: str, owner: int, filters: str = "") -> None:
+    def __init__(self, kind: str, owner: int, filters: str = "", label: str = "Another one") -> None:
         self.kind = kind
         self.owner = owner
         self.filters = filters
         custom_id = f"tj:again:{kind}:{owner}" + (f":{filters}" if filters else "")
         super().__init__(
             discord.ui.Button(
-                label="Another one", emoji="🔁", style=discord.ButtonStyle.secondary, custom_id=custom_id
+                label=label, emoji="🔁", style=discord.ButtonStyle.secondary, custom_id=custom_id
             )
         )
 
@@ -47,9 +48,7 @@ class AgainButton(
         interaction.client.track_current_task()
         if interaction.user.id != self.owner:
             command = "/cry" if self.kind == "cry" else "/ost"
-            await safe_reply(
-                interaction, f"This pick was made for someone else — run {command} to get one of your own. 💧"
-            )
+            await safe_reply(interaction, t(interaction.locale, "pick.not_yours", command=command))
             return
         cog: Rerolls | None = interaction.client.get_cog(COG_FOR_KIND[self.kind])  # type: ignore[assignment]
         try:
@@ -60,7 +59,8 @@ class AgainButton(
             await report_error(interaction, exc)
 
 
-def pick_view(kind: str, owner: int, filters: str = "") -> discord.ui.View:
+def pick_view(kind: str, owner: int, locale: Any, filters: str = "") -> discord.ui.View:
+    """The button under a pick, labelled in the asker's language (its custom id carries no language)."""
     view = discord.ui.View(timeout=None)
-    view.add_item(AgainButton(kind, owner, filters))
+    view.add_item(AgainButton(kind, owner, filters, label=t(locale, "pick.again")))
     return view

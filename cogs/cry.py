@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.catalog import ERAS, MAX_CHOICES, MAX_TEARS
 from bot.errors import NothingMatches
+from bot.i18n import _, language_of, t
 from bot.picks import choose
 from bot.presenting import present
 from bot.views import pick_view
@@ -33,24 +34,26 @@ class Cry(commands.Cog):
         self.bot = bot
         # Mood choices come from the loaded catalog, so an operator's own catalog shows its own moods.
         # discord.py fixes choices at class definition; the cog's own copy of the command is updated.
+        # Each carries its mood id, which the translator uses to find the Korean label in the catalog.
         param = self.cry._params["mood"]
         self.cry._params["mood"] = replace(
             param,
             choices=[
-                app_commands.Choice(name=f"{m.emoji} {m.label}".strip(), value=m.id)
+                app_commands.Choice(name=_(f"{m.emoji} {m.label}".strip(), mood=m.id), value=m.id)
                 for m in list(bot.catalog.moods.values())[:MAX_CHOICES]
             ],
         )
 
-    @app_commands.command(name="cry", description="Get a sad K-drama worth your tissues")
+    @app_commands.command(name=_("cry"), description=_("Get a sad K-drama worth your tissues"))
     @app_commands.guild_only()
+    @app_commands.rename(mood=_("mood"), era=_("era"), tears=_("tears"), title=_("title"))
     @app_commands.describe(
-        mood="The kind of sad you're in the mood for",
-        era="Historical (sageuk and period pieces) or modern",
-        tears=f"Only dramas at least this sad (1-{MAX_TEARS})",
-        title="Show one drama by name instead of a random pick",
+        mood=_("The kind of sad you're in the mood for"),
+        era=_("Historical (sageuk and period pieces) or modern"),
+        tears=_(f"Only dramas at least this sad (1-{MAX_TEARS})"),
+        title=_("Show one drama by name instead of a random pick"),
     )
-    @app_commands.choices(era=[app_commands.Choice(name=e.capitalize(), value=e) for e in ERAS])
+    @app_commands.choices(era=[app_commands.Choice(name=_(e.capitalize()), value=e) for e in ERAS])
     async def cry(
         self,
         interaction: discord.Interaction[Tearjerker],
@@ -61,7 +64,7 @@ class Cry(commands.Cog):
     ) -> None:
         if title is not None:
             drama = self.bot.catalog.find_drama(title)
-            await present(interaction, drama, pick_view("cry", interaction.user.id))
+            await present(interaction, drama, pick_view("cry", interaction.user.id, interaction.locale))
             return
         await self._random_pick(interaction, mood, era, tears)
 
@@ -69,8 +72,14 @@ class Cry(commands.Cog):
     async def title_autocomplete(
         self, interaction: discord.Interaction[Tearjerker], current: str
     ) -> list[app_commands.Choice[str]]:
+        korean = language_of(interaction.locale) == "ko"
         return [
-            app_commands.Choice(name=f"{d.title} · {d.hangul} ({d.year})"[:100], value=d.id)
+            app_commands.Choice(
+                name=(
+                    f"{d.hangul} · {d.title} ({d.year})" if korean else f"{d.title} · {d.hangul} ({d.year})"
+                )[:100],
+                value=d.id,
+            )
             for d in self.bot.catalog.suggest_dramas(current)
         ]
 
@@ -84,19 +93,19 @@ class Cry(commands.Cog):
         catalog = self.bot.catalog
         candidates = catalog.filter_dramas(mood=mood, era=era, min_tears=tears)
         if not candidates:
-            wanted = [
-                catalog.moods[mood].label.lower() if mood in catalog.moods else mood,
-                era,
-                f"rated {tears}+ tears" if tears else None,
-            ]
-            raise NothingMatches(
-                "No drama in the catalog is " + " and ".join(w for w in wanted if w) + ". Try fewer filters."
-            )
+            filters: list[tuple[str, dict]] = []
+            if mood:
+                known = catalog.moods.get(mood)
+                filters.append(("error.filter_mood", {"mood": known.label_for if known else mood}))
+            if era:
+                filters.append(("error.filter_era", {"era": t(interaction.locale, f"era.{era}")}))
+            if tears:
+                filters.append(("error.filter_tears", {"tears": tears}))
+            raise NothingMatches(filters)
         recent = await self.bot.recent.get(interaction.user.id, "drama")
         drama = choose(candidates, recent)
-        await present(
-            interaction, drama, pick_view("cry", interaction.user.id, encode_filters(mood, era, tears))
-        )
+        view = pick_view("cry", interaction.user.id, interaction.locale, encode_filters(mood, era, tears))
+        await present(interaction, drama, view)
 
     async def again(self, interaction: discord.Interaction[Tearjerker], filters: str) -> None:
         """'Another one': the same filters as the original pick, a title the member hasn't just seen."""

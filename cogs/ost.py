@@ -9,6 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.catalog import Ost
+from bot.i18n import language_of
 from bot.picks import choose
 from bot.presenting import present
 from bot.views import pick_view
@@ -19,6 +20,10 @@ if TYPE_CHECKING:
 
 def choice_name(ost: Ost, drama_title: str) -> str:
     return f"{ost.song} — {ost.artist} ({drama_title})"[:100]
+
+
+def choice_name_ko(ost: Ost, drama_hangul: str) -> str:
+    return f"{ost.display_for('ko')} ({drama_hangul})"[:100]
 
 
 class Soundtrack(commands.Cog, name="Ost"):
@@ -45,6 +50,11 @@ class Soundtrack(commands.Cog, name="Ost"):
         self, interaction: discord.Interaction[Tearjerker], current: str
     ) -> list[app_commands.Choice[str]]:
         catalog = self.bot.catalog
+        if language_of(interaction.locale) == "ko":
+            return [
+                app_commands.Choice(name=choice_name_ko(o, catalog.drama(o.drama_id).hangul), value=o.id)
+                for o in catalog.suggest_osts(current)
+            ]
         return [
             app_commands.Choice(name=choice_name(o, catalog.drama(o.drama_id).title), value=o.id)
             for o in catalog.suggest_osts(current)
@@ -55,7 +65,7 @@ class Soundtrack(commands.Cog, name="Ost"):
         await self._present(interaction, choose(self.bot.catalog.osts, recent))
 
     async def _present(self, interaction: discord.Interaction[Tearjerker], ost: Ost) -> None:
-        await present(interaction, ost, pick_view("ost", interaction.user.id))
+        await present(interaction, ost, pick_view("ost", interaction.user.id, interaction.locale))
 
 
 async def setup(bot: Tearjerker) -> None:

@@ -9,6 +9,7 @@ logged, keeps its error for /poll status, and is retried with back-off without h
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import defaultdict
@@ -21,7 +22,8 @@ from discord.ext import commands, tasks
 
 from bot.embeds import recap_embed
 from bot.errors import UserFacingError
-from bot.polls import QUESTION, answers_for, choose_titles, intro, ranking
+from bot.i18n import _, language_of, t
+from bot.polls import answers_for, choose_titles, ranking
 from bot.schedule import (
     WEEKDAYS,
     backoff_seconds,
@@ -43,36 +45,65 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 60
 POSTS_AT_ONCE = 10  # servers posted to concurrently in one tick
 
-# What the bot needs in the poll channel, with the names Discord's settings use.
-NEEDED = {
-    "view_channel": "View Channel",
-    "send_messages": "Send Messages",
-    "send_polls": "Create Polls",
-    "embed_links": "Embed Links",
-    "add_reactions": "Add Reactions",
-    "read_message_history": "Read Message History",
-}
+# What the bot needs in the poll channel (names as Discord's settings show them, in bot/locales).
+NEEDED = (
+    "view_channel",
+    "send_messages",
+    "send_polls",
+    "embed_links",
+    "add_reactions",
+    "read_message_history",
+)
 
 
 def describe_failure(exc: BaseException) -> str:
-    """Why a post failed, in words an admin can act on (kept for /poll status)."""
+    """Why a post failed, as a catalogue key with its parameters (JSON), kept for /poll status so each
+    admin reads it in their own language."""
     if isinstance(exc, discord.Forbidden):
-        return "Discord refused: I'm missing a permission in the poll channel (check /poll setup's list)."
-    if isinstance(exc, discord.NotFound):
-        return "The poll channel no longer exists; run /poll setup with another channel."
-    if isinstance(exc, discord.RateLimited):
-        return "Discord rate-limited the post; it will be retried."
-    if isinstance(exc, discord.DiscordServerError):
-        return "Discord had a server error; it will be retried."
-    if isinstance(exc, discord.HTTPException):
-        return f"Discord answered {exc.status} ({exc.text[:80]})."
-    if isinstance(exc, UserFacingError):
-        return exc.message
-    return "Something went wrong on my side; it has been logged and will be retried."
+        key, params = "poll.fail_forbidden", {}
+    elif isinstance(exc, discord.NotFound):
+        key, params = "poll.fail_gone", {}
+    elif isinstance(exc, discord.RateLimited):
+        key, params = "poll.fail_ratelimited", {}
+    elif isinstance(exc, discord.DiscordServerError):
+        key, params = "poll.fail_server", {}
+    elif isinstance(exc, discord.HTTPException):
+        key, params = "poll.fail_http", {"status": exc.status, "text": exc.text[:80]}
+    elif isinstance(exc, UserFacingError):
+        key, params = exc.key, exc.params
+    else:
+        key, params = "poll.fail_ours", {}
+    return json.dumps({"key": key, "params": params}, ensure_ascii=False)
+
+
+def render_failure(stored: str, locale: Any) -> str:
+    try:
+        data = json.loads(stored)
+        return t(locale, data["key"], **data.get("params", {}))
+    except (ValueError, KeyError, TypeError):
+        return stored  # written by an older version: plain text
+
+
+def poll_language(schedule: PollSchedule, guild: discord.Guild | None) -> str:
+    """The language of a server's poll and recap: chosen in /poll setup, else the server's own."""
+    if schedule.locale:
+        return language_of(schedule.locale)
+    return language_of(guild.preferred_locale if guild else None)
 
 
 class ChannelGone(UserFacingError):
-    pass
+    """The bot is no longer in the server, so there is nowhere to post."""
+
+
+class PollFailed(UserFacingError):
+    """/poll now could not post; carries the stored failure, rendered for the admin who asked."""
+
+    def __init__(self, stored: str) -> None:
+        super().__init__("poll.failed")
+        self.stored = stored
+
+    def render(self, locale: Any) -> str:
+        return t(locale, "poll.failed", error=render_failure(self.stored, locale))
 
 
 class PollChannel(app_commands.Transformer):
@@ -96,7 +127,7 @@ class PollChannel(app_commands.Transformer):
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class Polls(
-    commands.GroupCog, group_name="poll", group_description="The weekly “which did you cry to?” poll"
+    commands.GroupCog, group_name=_("poll"), group_description=_("The weekly “which did you cry to?” poll")
 ):
     def __init__(self, bot: Tearjerker) -> None:
         self.bot = bot
@@ -129,16 +160,32 @@ class Polls(
     # --- commands --------------------------------------------------------------------------------
 
     @app_commands.command(
-        name="setup", description="Post the weekly poll in a channel, on your server's clock"
+        name=_("setup"), description=_("Post the weekly poll in a channel, on your server's clock")
+    )
+    @app_commands.rename(
+        channel=_("channel"),
+        weekday=_("weekday"),
+        time=_("time"),
+        timezone=_("timezone"),
+        size=_("size"),
+        language=_("language"),
     )
     @app_commands.describe(
-        channel="Where the poll goes",
-        weekday="Which day of the week",
-        time="Local time of day, e.g. 21:00 or 9pm",
-        timezone="Your time zone, e.g. Asia/Seoul or America/New_York",
-        size="How many dramas each poll offers (2-10)",
+        channel=_("Where the poll goes"),
+        weekday=_("Which day of the week"),
+        time=_("Local time of day, e.g. 21:00 or 9pm"),
+        timezone=_("Your time zone, e.g. Asia/Seoul or America/New_York"),
+        size=_("How many dramas each poll offers (2-10)"),
+        language=_("The poll's language (default: the server's)"),
     )
-    @app_commands.choices(weekday=[app_commands.Choice(name=d, value=i) for i, d in enumerate(WEEKDAYS)])
+    @app_commands.choices(
+        weekday=[app_commands.Choice(name=_(d), value=i) for i, d in enumerate(WEEKDAYS)],
+        language=[
+            app_commands.Choice(name=_("The server's language"), value="server"),
+            app_commands.Choice(name=_("English"), value="en"),
+            app_commands.Choice(name=_("Korean"), value="ko"),
+        ],
+    )
     async def setup_poll(
         self,
         interaction: discord.Interaction[Tearjerker],
@@ -147,6 +194,7 @@ class Polls(
         time: app_commands.Range[str, 1, 20],
         timezone: app_commands.Range[str, 1, 64],
         size: app_commands.Range[int, 2, 10] = 5,
+        language: str = "server",
     ) -> None:
         at = parse_local_time(time)
         tz = zone(timezone)
@@ -160,20 +208,25 @@ class Polls(
             local_time=at.strftime("%H:%M"),
             timezone=tz.key,
             size=size,
-            locale=None,
+            locale=None if language == "server" else language,
             next_due=to_ts(due),
             now=to_ts(now),
         )
-        text = (
-            f"Set! Every **{WEEKDAYS[weekday]} at {at.strftime('%H:%M')}** ({tz.key}) I'll post a poll of "
-            f"{size} dramas in {channel.mention}. The first one: <t:{to_ts(due)}:F> (<t:{to_ts(due)}:R>)."
+        locale = interaction.locale
+        text = t(
+            locale,
+            "poll.set",
+            weekday=t(locale, f"weekday.{weekday}"),
+            time=at.strftime("%H:%M"),
+            zone=tz.key,
+            size=size,
+            channel=channel.mention,
+            due=to_ts(due),
         )
         missing = await self.missing_permissions(interaction.guild, channel.id)
         if missing:
-            text += (
-                f"\n⚠️ I'm missing **{', '.join(missing)}** in {channel.mention}. "
-                "Grant them to my role there, or the poll will fail."
-            )
+            names = ", ".join(t(locale, f"perm.{p}") for p in missing)
+            text += "\n" + t(locale, "poll.missing", permissions=names, channel=channel.mention)
         await interaction.response.send_message(text, ephemeral=True)
 
     @setup_poll.autocomplete("timezone")
@@ -185,83 +238,94 @@ class Polls(
     async def missing_permissions(self, guild: discord.Guild | None, channel_id: int) -> list[str]:
         """What the bot lacks in a channel: the channel's overwrites, fetched, against its cached roles.
 
-        A channel the bot cannot even see answers 403 to the fetch: then View Channel is missing.
+        A channel the bot cannot even see answers 403 to the fetch: then every permission is missing.
         """
         if guild is None:
             return []
         try:
             channel = await self.bot.fetch_channel(channel_id)
         except discord.Forbidden:
-            return list(NEEDED.values())
+            return list(NEEDED)
         if not isinstance(channel, discord.abc.GuildChannel):
             return []
         perms = channel.permissions_for(guild.me)
-        return [label for name, label in NEEDED.items() if not getattr(perms, name)]
+        return [name for name in NEEDED if not getattr(perms, name)]
 
-    @app_commands.command(name="status", description="When the next poll goes out, and anything wrong")
+    @app_commands.command(name=_("status"), description=_("When the next poll goes out, and anything wrong"))
     async def status(self, interaction: discord.Interaction[Tearjerker]) -> None:
         assert interaction.guild_id is not None and interaction.guild is not None
+        locale = interaction.locale
         schedule = await self.bot.storage.schedule(interaction.guild_id)
         if schedule is None:
-            await interaction.response.send_message(
-                "No weekly poll here yet. Set one up with /poll setup.", ephemeral=True
-            )
+            await interaction.response.send_message(t(locale, "poll.none"), ephemeral=True)
             return
         tz = zone(schedule.timezone)
         channel = f"<#{schedule.channel_id}>"
+        weekday = t(locale, f"weekday.{schedule.weekday}")
         lines = [
-            f"**Channel:** {channel}",
-            f"**When:** every {WEEKDAYS[schedule.weekday]} at {schedule.local_time} ({schedule.timezone}),"
-            f" {schedule.size} dramas",
+            t(locale, "poll.status_channel", channel=channel),
+            t(
+                locale,
+                "poll.status_when",
+                weekday=weekday,
+                time=schedule.local_time,
+                zone=schedule.timezone,
+                size=schedule.size,
+            ),
         ]
         if schedule.enabled and schedule.next_due:
             local = from_ts(schedule.next_due).astimezone(tz)
+            day = t(locale, f"weekday.{local.weekday()}")
             lines.append(
-                f"**Next poll:** {local.strftime('%A %d %B, %H:%M %Z')} — <t:{schedule.next_due}:F>"
-                f" (<t:{schedule.next_due}:R>)"
+                t(locale, "poll.status_next", local=f"{day} {local:%Y-%m-%d %H:%M %Z}", due=schedule.next_due)
             )
         else:
-            lines.append("**Next poll:** none — the weekly poll is off. /poll setup turns it back on.")
-        lines.append(
-            f"**Last poll:** <t:{schedule.last_posted_at}:F>"
-            if schedule.last_posted_at
-            else "**Last poll:** none yet"
-        )
+            lines.append(t(locale, "poll.status_off"))
+        if schedule.last_posted_at:
+            lines.append(t(locale, "poll.status_last", at=schedule.last_posted_at))
+        else:
+            lines.append(t(locale, "poll.status_last_none"))
         if schedule.last_error:
             lines.append(
-                f"**Last error** (<t:{schedule.last_error_at}:R>, {schedule.failures} in a row): {schedule.last_error}"
+                t(
+                    locale,
+                    "poll.status_error",
+                    at=schedule.last_error_at,
+                    failures=schedule.failures,
+                    error=render_failure(schedule.last_error, locale),
+                )
             )
         try:
             missing = await self.missing_permissions(interaction.guild, schedule.channel_id)
         except discord.NotFound:
-            lines.append("⚠️ The poll channel no longer exists: run /poll setup with another one.")
+            lines.append(t(locale, "poll.status_gone"))
         else:
             if missing:
-                lines.append(f"⚠️ Missing in {channel}: **{', '.join(missing)}**")
+                names = ", ".join(t(locale, f"perm.{p}") for p in missing)
+                lines.append(t(locale, "poll.status_missing", channel=channel, permissions=names))
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
-    @app_commands.command(name="now", description="Post a poll right now, outside the schedule")
+    @app_commands.command(name=_("now"), description=_("Post a poll right now, outside the schedule"))
     async def now(self, interaction: discord.Interaction[Tearjerker]) -> None:
         assert interaction.guild_id is not None
         schedule = await self.bot.storage.schedule(interaction.guild_id)
         if schedule is None:
-            raise UserFacingError("Set up the weekly poll first with /poll setup (it picks the channel).")
+            raise UserFacingError("poll.setup_first")
         await interaction.response.defer(ephemeral=True)
         message = await self.post(schedule, scheduled=False)
         if message is None:
-            raise UserFacingError("A poll is being posted right now; give it a moment.")
-        await interaction.followup.send(f"Posted: {message.jump_url}", ephemeral=True)
+            raise UserFacingError("poll.busy")
+        await interaction.followup.send(
+            t(interaction.locale, "poll.posted", url=message.jump_url), ephemeral=True
+        )
 
-    @app_commands.command(name="off", description="Stop the weekly poll (votes and charts stay)")
+    @app_commands.command(name=_("off"), description=_("Stop the weekly poll (votes and charts stay)"))
     async def off(self, interaction: discord.Interaction[Tearjerker]) -> None:
         assert interaction.guild_id is not None
         stopped = await self.bot.storage.disable_schedule(interaction.guild_id, int(time.time()))
-        text = (
-            "The weekly poll is off. Votes and charts stay; /poll setup turns it back on."
-            if stopped
-            else "The weekly poll was not on."
+        await interaction.response.send_message(
+            t(interaction.locale, "poll.off" if stopped else "poll.was_off"), ephemeral=True
         )
-        await interaction.response.send_message(text, ephemeral=True)
 
     # --- the scheduler -----------------------------------------------------------------------------
 
@@ -338,7 +402,7 @@ class Polls(
                 )
                 log.warning("weekly poll for server %s failed: %s", schedule.guild_id, error, exc_info=exc)
                 if not scheduled:
-                    raise UserFacingError(f"I couldn't post the poll: {error}") from exc
+                    raise PollFailed(error) from exc
                 return None
             # Discord has the poll. If recording it fails, the claim stays: recovery records this message
             # later instead of posting another one.
@@ -360,7 +424,7 @@ class Polls(
         """Only the Discord side: end a poll still open, then post the new one."""
         guild = self.bot.get_guild(schedule.guild_id)
         if guild is None:
-            raise ChannelGone("I'm not in this server any more (or Discord has it unavailable).")
+            raise ChannelGone("poll.fail_not_in_server")
         channel = self.bot.get_partial_messageable(schedule.channel_id, guild_id=guild.id)
         # A poll still open from before ends now, with its recap, so only one runs at a time.
         for old in await self.bot.storage.open_polls(guild_ids=[guild.id]):
@@ -375,11 +439,16 @@ class Polls(
         )
         answers = answers_for(titles, self.bot.catalog)
         hours = poll_hours(from_ts(now), from_ts(next_due)) if next_due else 7 * 24 - 1
-        poll = discord.Poll(question=QUESTION, duration=timedelta(hours=hours), multiple=True)
+        language = poll_language(schedule, guild)
+        poll = discord.Poll(
+            question=t(language, "poll.question"), duration=timedelta(hours=hours), multiple=True
+        )
         for answer in answers:
-            poll.add_answer(text=answer.drama.title, emoji=answer.emoji)
+            poll.add_answer(text=answer.drama.display_for(language), emoji=answer.emoji)
         closes_at = now + hours * 3600
-        message = await channel.send(content=intro(guild.name, closes_at), poll=poll)
+        message = await channel.send(
+            content=t(language, "poll.intro", server=guild.name, closes=closes_at), poll=poll
+        )
         return message, [(a.answer_id, a.drama.id) for a in answers], closes_at
 
     async def recover_interrupted(self) -> None:
@@ -407,7 +476,8 @@ class Polls(
                 schedule.guild_id,
             )
             return
-        by_title = {d.title: d.id for d in self.bot.catalog.dramas}
+        # The answers are titles in English or Hangul, whichever language the poll was posted in.
+        by_title = {name: d.id for d in self.bot.catalog.dramas for name in (d.title, d.hangul)}
         answers = [(a.id, by_title[a.text]) for a in found.poll.answers if a.text in by_title]  # type: ignore[union-attr]
         posted = to_ts(found.created_at)
         expires = found.poll.expires_at  # type: ignore[union-attr]
@@ -439,9 +509,18 @@ class Polls(
         order = [title_id for _, title_id in await storage.poll_answers(poll.message_id)]
         catalog = self.bot.catalog
         week = [(catalog.get(r.title_id), r.votes) for r in ranking(counts, order)]
-        all_time = [(catalog.get(t), n) for t, n in await storage.top(poll.guild_id, 3)]
+        all_time = [(catalog.get(title_id), n) for title_id, n in await storage.top(poll.guild_id, 3)]
+        schedule = await storage.schedule(poll.guild_id)
+        guild = self.bot.get_guild(poll.guild_id)
+        language = (
+            poll_language(schedule, guild)
+            if schedule
+            else language_of(guild.preferred_locale if guild else None)
+        )
         embed = recap_embed(
-            [(t, n) for t, n in week if t is not None], [(t, n) for t, n in all_time if t is not None]
+            [(x, n) for x, n in week if x is not None],
+            [(x, n) for x, n in all_time if x is not None],
+            language,
         )
         channel = self.bot.get_partial_messageable(poll.channel_id, guild_id=poll.guild_id)
         try:

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import chart_embed, my_tears_embed
+from bot.i18n import _, t
 from bot.tree import report_error, safe_reply
 
 if TYPE_CHECKING:
@@ -24,12 +25,12 @@ class ForgetButton(
 ):
     """Confirm or cancel /tears forget. Stateless, so it works after a restart too."""
 
-    def __init__(self, action: str, owner: int, scope: str) -> None:
+    def __init__(self, action: str, owner: int, scope: str, label: str = "") -> None:
         self.action, self.owner, self.scope = action, owner, scope
         yes = action == "yes"
         super().__init__(
             discord.ui.Button(
-                label="Yes, forget my tears" if yes else "Keep them",
+                label=label or action,
                 style=discord.ButtonStyle.danger if yes else discord.ButtonStyle.secondary,
                 custom_id=f"tj:forget:{action}:{owner}:{scope}",
             )
@@ -43,19 +44,21 @@ class ForgetButton(
 
     async def callback(self, interaction: discord.Interaction[Tearjerker]) -> None:  # type: ignore[override]
         interaction.client.track_current_task()
+        locale = interaction.locale
         if interaction.user.id != self.owner:
-            await safe_reply(interaction, "Only the member who asked can answer this.")
+            await safe_reply(interaction, t(locale, "forget.only_asker"))
             return
         try:
             if self.action == "no":
-                await interaction.response.edit_message(content="Nothing was deleted. 💧", view=None)
+                await interaction.response.edit_message(content=t(locale, "forget.kept"), view=None)
                 return
             guild_id = None if self.scope == "all" else interaction.guild_id
             deleted = await interaction.client.storage.forget(interaction.user.id, guild_id)
-            where = "in every server" if guild_id is None else "in this server"
+            interaction.client.recent.forget(interaction.user.id)
+            where = t(locale, "forget.everywhere" if guild_id is None else "forget.here")
+            key = "forget.done_one" if deleted == 1 else "forget.done_many"
             await interaction.response.edit_message(
-                content=f"Done. I deleted {deleted} vote{'s' if deleted != 1 else ''} of yours {where}.",
-                view=None,
+                content=t(locale, key, count=deleted, where=where), view=None
             )
         except Exception as exc:
             await report_error(interaction, exc)
@@ -63,7 +66,7 @@ class ForgetButton(
 
 @app_commands.guild_only()
 class Tears(
-    commands.GroupCog, group_name="tears", group_description="Tear charts and your own cried-to list"
+    commands.GroupCog, group_name=_("tears"), group_description=_("Tear charts and your own cried-to list")
 ):
     def __init__(self, bot: Tearjerker) -> None:
         self.bot = bot
@@ -75,12 +78,13 @@ class Tears(
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ForgetButton)
 
-    @app_commands.command(name="top", description="The most cried-to dramas and OSTs")
-    @app_commands.describe(scope="This server's chart, or every server's together")
+    @app_commands.command(name=_("top"), description=_("The most cried-to dramas and OSTs"))
+    @app_commands.rename(scope=_("scope"))
+    @app_commands.describe(scope=_("This server's chart, or every server's together"))
     @app_commands.choices(
         scope=[
-            app_commands.Choice(name="This server", value="server"),
-            app_commands.Choice(name="Every server", value="global"),
+            app_commands.Choice(name=_("This server"), value="server"),
+            app_commands.Choice(name=_("Every server"), value="global"),
         ]
     )
     async def top(self, interaction: discord.Interaction[Tearjerker], scope: str = "server") -> None:
@@ -90,42 +94,38 @@ class Tears(
             title = self.bot.catalog.get(title_id)
             if title is not None:  # a title an operator removed from the catalog drops off the chart
                 rows.append((title, count))
-        where = interaction.guild.name if guild_id and interaction.guild else "every server"
-        embed = chart_embed(
-            f"😭 Tear chart — {where}",
-            rows[:CHART_SIZE],
-            empty_hint="No tears yet. React 😭 on a /cry or /ost pick to start the chart.",
-        )
-        await interaction.response.send_message(embed=embed)
+        locale = interaction.locale
+        where = interaction.guild.name if guild_id and interaction.guild else t(locale, "chart.everywhere")
+        await interaction.response.send_message(embed=chart_embed(where, rows[:CHART_SIZE], locale))
 
-    @app_commands.command(name="me", description="What you cried to in this server (only you see it)")
+    @app_commands.command(name=_("me"), description=_("What you cried to in this server (only you see it)"))
     async def me(self, interaction: discord.Interaction[Tearjerker]) -> None:
         assert interaction.guild_id is not None
         ids = await self.bot.storage.votes_of(interaction.guild_id, interaction.user.id)
-        titles = [t for t in (self.bot.catalog.get(i) for i in ids) if t is not None]
-        server = interaction.guild.name if interaction.guild else "this server"
-        await interaction.response.send_message(embed=my_tears_embed(titles, server), ephemeral=True)
+        titles = [x for x in (self.bot.catalog.get(i) for i in ids) if x is not None]
+        server = interaction.guild.name if interaction.guild else t(interaction.locale, "chart.this_server")
+        await interaction.response.send_message(
+            embed=my_tears_embed(titles, server, interaction.locale), ephemeral=True
+        )
 
-    @app_commands.command(name="forget", description="Delete your cried-to votes (asks first)")
-    @app_commands.describe(everywhere="Also delete them in every other server with Tearjerker")
+    @app_commands.command(name=_("forget"), description=_("Delete your cried-to votes (asks first)"))
+    @app_commands.rename(everywhere=_("everywhere"))
+    @app_commands.describe(everywhere=_("Also delete them in every other server with Tearjerker"))
     async def forget(self, interaction: discord.Interaction[Tearjerker], everywhere: bool = False) -> None:
+        locale = interaction.locale
         guild_id = None if everywhere else interaction.guild_id
         count = await self.bot.storage.count_votes_of(interaction.user.id, guild_id)
-        where = "in every server" if everywhere else "in this server"
+        where = t(locale, "forget.everywhere" if everywhere else "forget.here")
         if count == 0:
-            await interaction.response.send_message(
-                f"You have no votes {where}; nothing to forget.", ephemeral=True
-            )
+            await interaction.response.send_message(t(locale, "forget.nothing", where=where), ephemeral=True)
             return
         scope = "all" if everywhere else "here"
         view = discord.ui.View(timeout=None)
-        view.add_item(ForgetButton("yes", interaction.user.id, scope))
-        view.add_item(ForgetButton("no", interaction.user.id, scope))
+        view.add_item(ForgetButton("yes", interaction.user.id, scope, t(locale, "forget.yes")))
+        view.add_item(ForgetButton("no", interaction.user.id, scope, t(locale, "forget.no")))
+        key = "forget.ask_one" if count == 1 else "forget.ask_many"
         await interaction.response.send_message(
-            f"This deletes your {count} cried-to vote{'s' if count != 1 else ''} {where}. "
-            "Your reactions stay on Discord but will not count again. Go ahead?",
-            view=view,
-            ephemeral=True,
+            t(locale, key, count=count, where=where), view=view, ephemeral=True
         )
 
 

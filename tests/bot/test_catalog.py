@@ -130,4 +130,5 @@ def test_unknown_title_names_the_closest(catalog):
     with pytest.raises(UnknownTitle) as info:
         catalog.find_drama("zzzz qqqq")
     assert len(info.value.closest) == 3
-    assert "zzzz qqqq" in info.value.message
+    assert "zzzz qqqq" in info.value.render("en-US")
+    assert "zzzz qqqq" in info.value.render("ko") and "찾지 못했어요" in info.value.render("ko")

@@ -132,8 +132,10 @@ def test_bad_local_time_is_explained(text):
 
 def test_time_zone_names_are_checked_and_suggested():
     assert zone("Asia/Seoul").key == "Asia/Seoul"
-    with pytest.raises(ScheduleError, match="not a time zone"):
+    with pytest.raises(ScheduleError) as info:
         zone("Mars/Olympus_Mons")
+    assert "not a time zone I know" in info.value.render("en-US")
+    assert "시간대가 아니에요" in info.value.render("ko")
     assert "Asia/Seoul" in suggest_timezones("seoul")
     assert suggest_timezones("america/new")[0] == "America/New_York"
     assert len(suggest_timezones("a")) <= 25

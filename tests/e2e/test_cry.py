@@ -64,7 +64,9 @@ async def test_cry_with_impossible_filters_explains_ephemerally(fake, start_bot,
     record = await fake.run_command(member, fake.general(guild), "cry", mood="time", era="historical")
     message = await record.wait_answer()
     assert message.ephemeral
-    assert "No drama in the catalog is time & memory and historical" in message.content
+    assert message.content == (
+        "No drama in the catalog matches mood “Time & memory”, era “Historical”. Try fewer filters."
+    )
 
 
 async def test_cry_does_not_repeat_recent_picks(fake, start_bot, guild, member):

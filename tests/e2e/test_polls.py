@@ -275,10 +275,11 @@ async def test_one_servers_403_does_not_block_anothers_poll(fake, start_bot, gui
     assert len(polls_in(fake, fake.general(guild))) == 1
     assert polls_in(fake, fake.general(locked)) == []
     failed = await schedule_of(running, locked)
-    assert failed.failures == 1 and "missing a permission" in failed.last_error
+    assert failed.failures == 1 and "poll.fail_forbidden" in failed.last_error
     assert failed.next_due == now + 300  # retried in five minutes
     status = await (await fake.run_command(locked_admin, fake.general(locked), "poll status")).wait_answer()
-    assert "Last error" in status.content and "Create Polls" in status.content
+    assert "Last error" in status.content and "I'm missing a permission in the poll channel" in status.content
+    assert "Create Polls" in status.content
 
 
 async def test_a_5xx_is_retried_with_back_off(fake, start_bot, guild, admin):
@@ -289,7 +290,7 @@ async def test_a_5xx_is_retried_with_back_off(fake, start_bot, guild, admin):
     fake.inject("POST", rf"/channels/{fake.general(guild).id}/messages$", 503)
     await polls(running).tick(now)
     schedule = await schedule_of(running, guild)
-    assert schedule.failures == 1 and "server error" in schedule.last_error
+    assert schedule.failures == 1 and "poll.fail_server" in schedule.last_error
     await polls(running).tick(schedule.next_due)
     assert len(polls_in(fake, fake.general(guild))) == 1
     assert (await schedule_of(running, guild)).failures == 0
