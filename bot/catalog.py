@@ -302,22 +302,15 @@ class _Entry:
         return value
 
 
-_MOOD_FIELDS = {"label", "emoji"}
-_CAST_FIELDS = {"actor", "role", "aliases"}
+_MOOD_FIELDS = {"label", "emoji", "label_ko"}
+_CAST_FIELDS = {"actor", "role", "aliases", "actor_ko"}
 _DRAMA_FIELDS = {
     "id", "title", "hangul", "aliases", "year", "network", "era", "tears", "moods", "cast", "pitch", "spoiler",
+    "pitch_ko", "spoiler_ko",
 }  # fmt: skip
 _OST_FIELDS = {
-    "id",
-    "song",
-    "hangul",
-    "artist",
-    "artist_hangul",
-    "artist_aliases",
-    "drama",
-    "scene",
-    "aliases",
-}
+    "id", "song", "hangul", "artist", "artist_hangul", "artist_aliases", "drama", "scene", "aliases", "scene_ko",
+}  # fmt: skip
 _TOP_FIELDS = {"moods", "drama", "ost"}
 
 
