@@ -32,8 +32,9 @@ def catalogue(language: str) -> dict[str, Any]:
     return tomllib.loads(text)
 
 
+@cache
 def messages(language: str) -> dict[str, str]:
-    """The flat `section.key -> text` messages of one language (command tables excluded)."""
+    """The flat `section.key -> text` messages of one language (command tables excluded). Built once."""
     flat: dict[str, str] = {}
     for section, entries in catalogue(language).items():
         if section in _COMMAND_SECTIONS:
