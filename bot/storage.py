@@ -587,13 +587,18 @@ class Storage:
         )
         return [PollSchedule(*row) for row in rows]
 
-    async def claim_post(self, guild_id: int, slot: int) -> bool:
-        """Mark a post as under way; only one claimant wins a slot, so a post is never made twice."""
-        changed = await self.writer.execute(
-            "UPDATE poll_schedule SET posting_slot = ? WHERE guild_id = ? AND posting_slot IS NULL",
-            (slot, guild_id),
-        )
-        return changed == 1
+    async def claim_post(self, guild_id: int, slot: int, *, due: int | None = None) -> bool:
+        """Mark a post as under way; only one claimant wins, so a post is never made twice.
+
+        A scheduled post passes the due time it was selected for: if another tick or process already
+        posted it (and moved next_due on), the claim fails instead of posting the same week again.
+        """
+        sql = "UPDATE poll_schedule SET posting_slot = ? WHERE guild_id = ? AND posting_slot IS NULL"
+        params: tuple[Any, ...] = (slot, guild_id)
+        if due is not None:
+            sql += " AND next_due = ?"
+            params += (due,)
+        return await self.writer.execute(sql, params) == 1
 
     async def release_post(self, guild_id: int, *, error: str | None, retry_at: int | None, now: int) -> None:
         """A post failed (or was found not to have happened): record why and when to try again."""

@@ -339,15 +339,17 @@ class Polls(
     @scheduler.before_loop
     async def _before_scheduler(self) -> None:
         await self.bot.wait_until_ready()
-        try:
-            await self.recover_interrupted()
-        except Exception:
-            log.exception("recovering interrupted poll posts failed")
 
     async def tick(self, now: int | None = None) -> None:
-        """Recap the polls that closed, then post for the servers that are due."""
+        """Finish posts a stopped bot left half-done, recap the polls that closed, then post for the
+        servers that are due. The first tick runs as soon as the bot is ready."""
         now = int(time.time()) if now is None else now
-        self.ticks += 1
+        try:
+            await self._tick(now)
+        finally:
+            self.ticks += 1  # ticks completed
+
+    async def _tick(self, now: int) -> None:
         count, ids = self.my_shards()
         for schedule in await self.bot.storage.interrupted_posts(count, ids):
             if not self._locks[schedule.guild_id].locked():  # not a post under way in this process
@@ -378,7 +380,9 @@ class Polls(
         storage = self.bot.storage
         async with self._locks[schedule.guild_id]:
             slot = schedule.next_due if scheduled and schedule.next_due else now
-            if not await storage.claim_post(schedule.guild_id, slot):
+            if not await storage.claim_post(
+                schedule.guild_id, slot, due=schedule.next_due if scheduled else None
+            ):
                 return None
             tz = zone(schedule.timezone)
             at = parse_local_time(schedule.local_time)
@@ -451,13 +455,9 @@ class Polls(
         )
         return message, [(a.answer_id, a.drama.id) for a in answers], closes_at
 
-    async def recover_interrupted(self) -> None:
-        """A post claimed but never recorded (the bot stopped mid-post): find it in the channel, or post again."""
-        count, ids = self.my_shards()
-        for schedule in await self.bot.storage.interrupted_posts(count, ids):
-            await self._guarded(self._recover(schedule), schedule.guild_id)
-
     async def _recover(self, schedule: PollSchedule) -> None:
+        """A post claimed but never recorded: find it in the channel and record it, or release the claim
+        so it is posted (once) on this tick."""
         storage = self.bot.storage
         channel = self.bot.get_partial_messageable(schedule.channel_id, guild_id=schedule.guild_id)
         found: discord.Message | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -318,3 +319,17 @@ async def test_poll_votes_cast_while_down_are_caught_up(fake, start_bot, guild, 
     running = await start_bot()
     await fake.wait_for(lambda: running.bot.get_cog("Votes").catchup_runs >= 1, what="catch-up")
     assert await running.storage.tally(guild.id, title) == 2
+
+
+async def test_a_post_from_a_stale_schedule_row_does_not_repeat_the_week(fake, start_bot, guild, admin):
+    """Two ticks (or two processes) that read the same due row: the second finds the week posted."""
+    running = await ready(fake, start_bot)
+    await set_up(fake, admin, guild)
+    now = int(time.time())
+    await make_due(running, guild, now)
+    stale = await schedule_of(running, guild)
+    cog = polls(running)
+    await asyncio.gather(
+        cog.post(stale, scheduled=True, now=now), cog.post(stale, scheduled=True, now=now + 1)
+    )
+    assert len(polls_in(fake, fake.general(guild))) == 1
