@@ -441,12 +441,10 @@ class Storage:
         self.writer.submit_vote(change.params())
 
     async def sources_of(self, message_id: int, prefix: str = "r:") -> set[tuple[int, str]]:
+        """The stored (member, source) pairs of a recorded message. (Orphans never belong to one: the
+        record trigger turns them into sources.)"""
         rows = await self._all(
             "SELECT user_id, source FROM vote_source WHERE message_id = ? AND source LIKE ?",
-            (message_id, prefix + "%"),
-        )
-        rows += await self._all(
-            "SELECT user_id, source FROM orphan_source WHERE message_id = ? AND source LIKE ?",
             (message_id, prefix + "%"),
         )
         return {(user_id, source) for user_id, source in rows}

@@ -50,13 +50,14 @@ class Soundtrack(commands.Cog, name="Ost"):
         self, interaction: discord.Interaction[Tearjerker], current: str
     ) -> list[app_commands.Choice[str]]:
         catalog = self.bot.catalog
-        if language_of(interaction.locale) == "ko":
-            return [
-                app_commands.Choice(name=choice_name_ko(o, catalog.drama(o.drama_id).hangul), value=o.id)
-                for o in catalog.suggest_osts(current)
-            ]
+        korean = language_of(interaction.locale) == "ko"
         return [
-            app_commands.Choice(name=choice_name(o, catalog.drama(o.drama_id).title), value=o.id)
+            app_commands.Choice(
+                name=choice_name_ko(o, catalog.drama(o.drama_id).hangul)
+                if korean
+                else choice_name(o, catalog.drama(o.drama_id).title),
+                value=o.id,
+            )
             for o in catalog.suggest_osts(current)
         ]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
@@ -164,17 +165,25 @@ class Votes(commands.Cog):
             time.perf_counter() - started,
         )
 
-    async def _reaction_users(self, message: PresentedMessage, emoji: str, burst: bool) -> set[int]:
+    @staticmethod
+    async def _every_user(fetch: Callable[[int | None], Awaitable[list[dict]]]) -> set[int]:
+        """Page through a user listing (100 at a time, Discord's maximum), leaving bots out."""
         users: set[int] = set()
         after: int | None = None
         while True:
-            page = await self.bot.http.get_reaction_users(
-                message.channel_id, message.message_id, emoji, PAGE, after=after, type=1 if burst else 0
-            )
+            page = await fetch(after)
             users |= {int(u["id"]) for u in page if not u.get("bot")}
             if len(page) < PAGE:
                 return users
             after = int(page[-1]["id"])
+
+    async def _reaction_users(self, message: PresentedMessage, emoji: str, burst: bool) -> set[int]:
+        async def fetch(after: int | None) -> list[dict]:
+            return await self.bot.http.get_reaction_users(
+                message.channel_id, message.message_id, emoji, PAGE, after=after, type=1 if burst else 0
+            )
+
+        return await self._every_user(fetch)
 
     async def reconcile_message(self, message: PresentedMessage) -> int:
         """Make the stored reaction sources of one message match Discord. A failed read changes nothing."""
@@ -210,17 +219,13 @@ class Votes(commands.Cog):
         return len(diff.add) + len(diff.remove)
 
     async def _answer_voters(self, poll: WeeklyPoll, answer_id: int) -> set[int]:
-        users: set[int] = set()
-        after: int | None = None
-        while True:
+        async def fetch(after: int | None) -> list[dict]:
             data = await self.bot.http.get_poll_answer_voters(
                 poll.channel_id, poll.message_id, answer_id, limit=PAGE, after=after
             )
-            page = data.get("users", [])
-            users |= {int(u["id"]) for u in page if not u.get("bot")}
-            if len(page) < PAGE:
-                return users
-            after = int(page[-1]["id"])
+            return data.get("users", [])
+
+        return await self._every_user(fetch)
 
     async def reconcile_poll(self, poll: WeeklyPoll) -> int:
         """Make the stored votes of a weekly poll match its answer voters on Discord."""
