@@ -71,10 +71,6 @@ class RecentPicks:
             return  # not loaded yet: the database has it once the pick is recorded
         self._store(key, [title_id, *(t for t in held if t != title_id)][: self._window])
 
-    def forget(self, member_id: int) -> None:
-        for kind in ("drama", "ost"):
-            self._held.pop((member_id, kind), None)
-
     def _store(self, key: tuple[int, str], titles: list[str]) -> None:
         self._held[key] = titles
         self._held.move_to_end(key)

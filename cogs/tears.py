@@ -54,7 +54,6 @@ class ForgetButton(
                 return
             guild_id = None if self.scope == "all" else interaction.guild_id
             deleted = await interaction.client.storage.forget(interaction.user.id, guild_id)
-            interaction.client.recent.forget(interaction.user.id)
             where = t(locale, "forget.everywhere" if guild_id is None else "forget.here")
             key = "forget.done_one" if deleted == 1 else "forget.done_many"
             await interaction.response.edit_message(
