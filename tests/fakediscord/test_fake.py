@@ -13,7 +13,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from tests.fakediscord import FakeDiscord, running_fake
+from tests.fakediscord import FakeDiscord, Guild, Member, running_fake
 
 
 class Probe(discord.Client):
@@ -90,6 +90,13 @@ class Probe(discord.Client):
         self.seen_events.append(f"add:{payload.message_id}")
 
 
+async def joined(fake: FakeDiscord, name: str, **guild_options: int) -> tuple[Guild, Member]:
+    """A server the running client has just joined, with one member in it."""
+    guild = fake.create_guild(**guild_options)
+    await fake.announce_guild(guild)
+    return guild, fake.create_member(guild, name)
+
+
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
     async with running_fake() as fake:
@@ -114,11 +121,7 @@ async def test_the_client_asks_for_zlib_stream_and_gets_it(fake, probe):
 
 
 async def test_a_late_acknowledgement_is_a_violation(fake, probe):
-    guild = fake.create_guild()
-    fake.create_member(guild, "a")
-    await asyncio.sleep(0)
-    await fake.announce_guild(guild)
-    member = next(m for m in guild.members.values() if m.user.username == "a")
+    guild, member = await joined(fake, "a")
     with pytest.raises(AssertionError, match="refused the bot's answer"):
         await fake.run_command(member, fake.general(guild), "slow", timeout=1.0)
     await fake.wait_for(lambda: fake.violations, what="the late-ack violation")
@@ -126,27 +129,21 @@ async def test_a_late_acknowledgement_is_a_violation(fake, probe):
 
 
 async def test_a_second_acknowledgement_is_refused(fake, probe):
-    guild = fake.create_guild()
-    await fake.announce_guild(guild)
-    member = fake.create_member(guild, "b")
+    guild, member = await joined(fake, "b")
     record = await fake.run_command(member, fake.general(guild), "twice")
     await fake.wait_for(lambda: record.followups, what="the follow-up")
     assert record.followups[0].content == "refused 40060"
 
 
 async def test_embed_limits_are_enforced(fake, probe):
-    guild = fake.create_guild()
-    await fake.announce_guild(guild)
-    member = fake.create_member(guild, "c")
+    guild, member = await joined(fake, "c")
     message = await (await fake.run_command(member, fake.general(guild), "huge")).wait_answer()
     assert message.content == "refused 50035"
     assert any("6000" in v for v in fake.violations)
 
 
 async def test_autocomplete_over_25_choices_is_refused(fake, probe):
-    guild = fake.create_guild()
-    await fake.announce_guild(guild)
-    member = fake.create_member(guild, "d")
+    guild, member = await joined(fake, "d")
     with pytest.raises(AssertionError):
         await fake.autocomplete(member, fake.general(guild), "many", "pick", "")
     assert any("choices: 26 > 25" in v for v in fake.violations)
@@ -155,9 +152,7 @@ async def test_autocomplete_over_25_choices_is_refused(fake, probe):
 async def test_missing_channel_permission_answers_50013(fake, probe):
     from tests.fakediscord import P
 
-    guild = fake.create_guild(bot_permissions=P.VIEW_CHANNEL)
-    await fake.announce_guild(guild)
-    member = fake.create_member(guild, "e")
+    guild, member = await joined(fake, "e", bot_permissions=P.VIEW_CHANNEL)
     record = await fake.run_command(member, fake.general(guild), "post")
     await fake.wait_for(lambda: record.response and record.response.content, what="the follow-up")
     assert record.response.content == "forbidden 50013"
@@ -180,9 +175,7 @@ async def test_unknown_routes_are_listed(fake, probe):
 
 
 async def test_events_missed_during_a_drop_are_replayed_on_resume(fake, probe):
-    guild = fake.create_guild()
-    await fake.announce_guild(guild)
-    member = fake.create_member(guild, "f")
+    guild, member = await joined(fake, "f")
     channel = fake.general(guild)
     message = fake._new_message(channel, {"content": "hi", "allowed_mentions": {"parse": []}})
     identifies = len(fake.identifies)
@@ -213,9 +206,7 @@ async def test_events_need_their_intent(fake, probe):
 
 
 async def test_poll_limits_are_enforced(fake, probe):
-    guild = fake.create_guild()
-    await fake.announce_guild(guild)
-    member = fake.create_member(guild, "g")
+    guild, member = await joined(fake, "g")
     message = await (await fake.run_command(member, fake.general(guild), "bigpoll")).wait_answer()
     assert message.content == "refused 50035"
     assert any("poll.answers: 11 answers" in v for v in fake.violations)
