@@ -611,6 +611,14 @@ class Storage:
             (error[:300], now, retry_at, guild_id),
         )
 
+    async def note_post_error(self, guild_id: int, *, error: str, now: int) -> None:
+        """A post whose outcome is unknown (Discord never answered): keep the claim, show the error."""
+        await self.writer.execute(
+            "UPDATE poll_schedule SET failures = failures + 1, last_error = ?, last_error_at = ?"
+            " WHERE guild_id = ?",
+            (error[:300], now, guild_id),
+        )
+
     async def record_poll(
         self,
         *,

@@ -13,6 +13,7 @@ import json
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
-POSTS_AT_ONCE = 10  # servers posted to concurrently in one tick
+POSTS_AT_ONCE = 10  # servers posted to concurrently
+# One server's weekly work (ending the old poll, its recap, the new post) gets this long before the bot
+# stops waiting on Discord: aiohttp alone would wait 300 s on a request that never answers.
+POST_DEADLINE = 90.0
+# A tick waits this long for the work it started, then lets it finish in the background, so the next
+# tick starts on time and one stuck server never delays another's poll past its minute.
+TICK_WAIT = 20.0
+# Recovery reads the poll channel from the newest message back to the due time, at most this many
+# messages (one request per 100).
+RECOVERY_SCAN = 500
 
 # What the bot needs in the poll channel (names as Discord's settings show them, in bot/locales).
 NEEDED = (
@@ -59,7 +69,9 @@ NEEDED = (
 def describe_failure(exc: BaseException) -> str:
     """Why a post failed, as a catalogue key with its parameters (JSON), kept for /poll status so each
     admin reads it in their own language."""
-    if isinstance(exc, discord.Forbidden):
+    if isinstance(exc, TimeoutError):
+        key, params = "poll.fail_timeout", {}
+    elif isinstance(exc, discord.Forbidden):
         key, params = "poll.fail_forbidden", {}
     elif isinstance(exc, discord.NotFound):
         key, params = "poll.fail_gone", {}
@@ -132,6 +144,10 @@ class Polls(
     def __init__(self, bot: Tearjerker) -> None:
         self.bot = bot
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._jobs: dict[int, asyncio.Task[None]] = {}  # each server's weekly work under way
+        self._posting = asyncio.Semaphore(POSTS_AT_ONCE)
+        self.post_deadline = POST_DEADLINE
+        self.tick_wait = TICK_WAIT
         self.ticks = 0
         super().__init__()
 
@@ -140,6 +156,8 @@ class Polls(
 
     async def cog_unload(self) -> None:
         self.scheduler.cancel()
+        for job in self._jobs.values():
+            job.cancel()
 
     async def interaction_check(self, interaction: discord.Interaction[Tearjerker]) -> bool:  # type: ignore[override]
         # Server settings can override the default permission; check what the member really has.
@@ -311,6 +329,8 @@ class Polls(
         schedule = await self.bot.storage.schedule(interaction.guild_id)
         if schedule is None:
             raise UserFacingError("poll.setup_first")
+        if self._locks[schedule.guild_id].locked():
+            raise UserFacingError("poll.busy")
         await interaction.response.defer(ephemeral=True)
         message = await self.post(schedule, scheduled=False)
         if message is None:
@@ -351,27 +371,53 @@ class Polls(
 
     async def _tick(self, now: int) -> None:
         count, ids = self.my_shards()
-        for schedule in await self.bot.storage.interrupted_posts(count, ids):
-            if not self._locks[schedule.guild_id].locked():  # not a post under way in this process
-                await self._guarded(self._recover(schedule), schedule.guild_id)
-        for poll in await self.bot.storage.open_polls(closing_by=now):
-            if self.owns(poll.guild_id):
-                await self._guarded(self.close_poll(poll, now), poll.guild_id)
-        due = await self.bot.storage.due_schedules(now, count, ids)
-        limit = asyncio.Semaphore(POSTS_AT_ONCE)
+        storage = self.bot.storage
+        started = [
+            self._start(schedule.guild_id, lambda s=schedule: self._recover(s))
+            for schedule in await storage.interrupted_posts(count, ids)
+            if not self._locks[schedule.guild_id].locked()  # not a post under way in this process
+        ]
+        started += [
+            self._start(poll.guild_id, lambda p=poll: self.close_poll(p, now))
+            for poll in await storage.open_polls(closing_by=now)
+            if self.owns(poll.guild_id)
+        ]
+        await self._wait(started)
+        due = await storage.due_schedules(now, count, ids)
+        await self._wait([self._start(s.guild_id, lambda s=s: self._post_due(s, now)) for s in due])
 
-        async def one(schedule: PollSchedule) -> None:
-            async with limit:
-                await self._guarded(self.post(schedule, scheduled=True, now=now), schedule.guild_id)
+    def _start(self, guild_id: int, work: Callable[[], Awaitable[object]]) -> asyncio.Task[None] | None:
+        """Run one server's weekly work in its own task, unless its earlier work is still under way:
+        never two at once for a server, and never a wait on one server for the others."""
+        running = self._jobs.get(guild_id)
+        if running is not None and not running.done():
+            return None
+        task = asyncio.create_task(self._guarded(work, guild_id), name=f"weekly-poll-{guild_id}")
+        self._jobs[guild_id] = task
+        task.add_done_callback(lambda t: self._jobs.pop(guild_id) if self._jobs.get(guild_id) is t else None)
+        return task
 
-        await asyncio.gather(*(one(s) for s in due))
+    async def _wait(self, tasks: list[asyncio.Task[None] | None]) -> None:
+        running = [t for t in tasks if t is not None]
+        if running:
+            await asyncio.wait(running, timeout=self.tick_wait)
 
-    async def _guarded(self, job: object, guild_id: int) -> None:
-        """One server's failure is logged and never stops the others."""
+    async def _guarded(self, work: Callable[[], Awaitable[object]], guild_id: int) -> None:
+        """One server's failure is logged and never stops the others; a hang ends at its deadline."""
         try:
-            await job  # type: ignore[misc]
+            # The post has its own, shorter deadline; this one bounds recovery and recaps too.
+            async with asyncio.timeout(self.post_deadline * 2):
+                await work()
+        except TimeoutError:
+            log.warning(
+                "weekly poll work for server %s did not finish in time; the next tick goes on", guild_id
+            )
         except Exception:
             log.exception("weekly poll work for server %s failed", guild_id)
+
+    async def _post_due(self, schedule: PollSchedule, now: int) -> None:
+        async with self._posting:
+            await self.post(schedule, scheduled=True, now=now)
 
     async def post(
         self, schedule: PollSchedule, *, scheduled: bool, now: int | None = None
@@ -384,15 +430,22 @@ class Polls(
                 schedule.guild_id, slot, due=schedule.next_due if scheduled else None
             ):
                 return None
-            tz = zone(schedule.timezone)
-            at = parse_local_time(schedule.local_time)
-            if scheduled:
-                # After downtime this is one catch-up poll; the schedule moves to the next future slot.
-                next_due: int | None = to_ts(next_occurrence(from_ts(now), schedule.weekday, at, tz))
-            else:
-                next_due = schedule.next_due if schedule.enabled else None
+            # After any post, manual or scheduled, the schedule moves to the next weekly slot: a poll
+            # posted by hand while a failed one waits for its retry stands in for it. After downtime
+            # this makes one catch-up poll, not one per missed week.
+            next_due = self._next_slot(schedule, now) if scheduled or schedule.enabled else None
             try:
-                message, answers, closes_at = await self._send_poll(schedule, now, next_due)
+                async with asyncio.timeout(self.post_deadline):
+                    message, answers, closes_at = await self._send_poll(schedule, now, next_due)
+            except TimeoutError as exc:
+                # Discord may have the poll or not. The claim stays, so nothing else posts for this
+                # server; the next tick looks for the post in the channel and records it, or posts.
+                error = describe_failure(exc)
+                await storage.note_post_error(schedule.guild_id, error=error, now=now)
+                log.warning("weekly poll for server %s: Discord did not answer in time", schedule.guild_id)
+                if not scheduled:
+                    raise PollFailed(error) from exc
+                return None
             except Exception as exc:
                 error = describe_failure(exc)
                 retry = now + backoff_seconds(schedule.failures + 1)
@@ -421,6 +474,11 @@ class Polls(
             )
             log.info("posted the weekly poll in server %s (%d titles)", schedule.guild_id, len(answers))
             return message
+
+    @staticmethod
+    def _next_slot(schedule: PollSchedule, after: int) -> int:
+        at = parse_local_time(schedule.local_time)
+        return to_ts(next_occurrence(from_ts(after), schedule.weekday, at, zone(schedule.timezone)))
 
     async def _send_poll(
         self, schedule: PollSchedule, now: int, next_due: int | None
@@ -461,14 +519,34 @@ class Polls(
         storage = self.bot.storage
         channel = self.bot.get_partial_messageable(schedule.channel_id, guild_id=schedule.guild_id)
         found: discord.Message | None = None
+        complete = True
         if schedule.posting_slot:
+            # Newest first, back to the slot: members may have chatted since, before and after the post.
             after = from_ts(schedule.posting_slot - 60)
+            me = self.bot.user.id  # type: ignore[union-attr]
+            seen = 0
             try:
-                async for message in channel.history(limit=25, after=after):
-                    if message.author.id == self.bot.user.id and message.poll is not None:  # type: ignore[union-attr]
+                async for message in channel.history(limit=RECOVERY_SCAN, after=after, oldest_first=False):
+                    seen += 1
+                    if message.author.id == me and message.poll is not None:
                         found = message
+                        break
             except discord.NotFound:
                 pass  # the channel is gone: nothing was posted there that still counts
+            complete = found is not None or seen < RECOVERY_SCAN
+        if found is None and not complete:
+            # Too much chat to be sure the poll is not there: skipping a week beats posting it twice.
+            await storage.release_post(
+                schedule.guild_id, error=json.dumps({"key": "poll.fail_unverified", "params": {}}),
+                retry_at=self._next_slot(schedule, int(time.time())), now=int(time.time()),
+            )  # fmt: skip
+            log.warning(
+                "could not tell whether the interrupted poll for server %s was posted (over %d messages "
+                "since); skipping to next week's",
+                schedule.guild_id,
+                RECOVERY_SCAN,
+            )
+            return
         if found is None:
             await storage.release_post(schedule.guild_id, error=None, retry_at=None, now=int(time.time()))
             log.info(
@@ -481,10 +559,7 @@ class Polls(
         answers = [(a.id, by_title[a.text]) for a in found.poll.answers if a.text in by_title]  # type: ignore[union-attr]
         posted = to_ts(found.created_at)
         expires = found.poll.expires_at  # type: ignore[union-attr]
-        tz = zone(schedule.timezone)
-        next_due = to_ts(
-            next_occurrence(from_ts(posted), schedule.weekday, parse_local_time(schedule.local_time), tz)
-        )
+        next_due = self._next_slot(schedule, posted)
         await storage.record_poll(
             guild_id=schedule.guild_id,
             channel_id=found.channel.id,

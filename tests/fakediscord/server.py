@@ -108,6 +108,10 @@ class Injection:
     status: int
     times: int
     retry_after: float
+    # A hang instead of an answer, until this is set: the request took effect first (`served`, as when
+    # Discord's answer is lost) or never reaches Discord and then fails with `status`.
+    hold: asyncio.Event | None = None
+    served: bool = False
 
 
 @dataclass
@@ -133,6 +137,7 @@ class InteractionRecord:
     settled: asyncio.Event = field(default_factory=asyncio.Event)  # acknowledged, or the callback refused
     refusals: list[str] = field(default_factory=list)
     answered: asyncio.Event = field(default_factory=asyncio.Event)  # a visible message exists
+    in_dm: bool = False  # sent from a direct message with the bot, not from a server
 
     @property
     def ephemeral(self) -> bool:
@@ -207,6 +212,7 @@ class FakeDiscord:
         self.unknown_routes: list[str] = []
         self.violations: list[str] = []
         self.injections: list[Injection] = []
+        self.held: list[tuple[str, str]] = []
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._changed = asyncio.Condition()
@@ -233,6 +239,9 @@ class FakeDiscord:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        for injection in self.injections:
+            if injection.hold is not None:
+                injection.hold.set()
         for session in self.sessions.values():
             if session.ws is not None and not session.ws.closed:
                 await session.ws.close(code=1001)
@@ -516,10 +525,18 @@ class FakeDiscord:
         if path == "/gateway":
             return await handler(request)
         self.requests.append((request.method, path))
+        held: Injection | None = None
         for injection in self.injections:
             if injection.times > 0 and injection.method == request.method and injection.pattern.search(path):
                 injection.times -= 1
-                return self._injected(injection)
+                if injection.hold is None:
+                    return self._injected(injection)
+                self.held.append((request.method, path))
+                if not injection.served:
+                    await injection.hold.wait()  # never reaches Discord: answered with a failure at last
+                    return self._injected(injection)
+                held = injection
+                break
         token_route = path.startswith(("/api/v10/webhooks", "/api/v10/interactions"))
         if not token_route and request.headers.get("Authorization") != f"Bot {self.token}":
             return jresp({"message": "401: Unauthorized", "code": 0}, status=401)
@@ -528,6 +545,8 @@ class FakeDiscord:
         except DiscordError as exc:
             response = exc.response()
         await self._notify()
+        if held is not None and held.hold is not None:
+            await held.hold.wait()  # Discord did the work, but its answer is lost or very late
         return response
 
     def _injected(self, injection: Injection) -> web.Response:
@@ -557,6 +576,15 @@ class FakeDiscord:
         injection = Injection(method.upper(), re.compile(path_pattern), status, times, retry_after)
         self.injections.append(injection)
         return injection
+
+    def hang(self, method: str, path_pattern: str, *, times: int = 1, served: bool = False) -> asyncio.Event:
+        """Leave the next `times` matching requests unanswered until the returned event is set (or the
+        fake stops). With `served` the request takes effect at once and only its answer hangs (Discord
+        did the work, the answer got lost); otherwise it never reaches Discord and then fails with 503."""
+        hold = asyncio.Event()
+        injection = Injection(method.upper(), re.compile(path_pattern), 503, times, 0.0, hold, served)
+        self.injections.append(injection)
+        return hold
 
     async def _unknown(self, request: web.Request) -> web.Response:
         entry = f"{request.method} {request.path}"
@@ -719,6 +747,20 @@ class FakeDiscord:
         }
         if record.message is not None:
             payload["message"] = record.message.payload(self.bot_user.id)
+        if record.in_dm:
+            # As Discord sends it from a DM: a user instead of a member, no server, a DM channel.
+            for key in ("guild_id", "guild", "member", "guild_locale"):
+                del payload[key]
+            payload["user"] = member.user.payload()
+            payload["channel_id"] = str(record.channel.id)
+            payload["channel"] = {
+                "id": str(record.channel.id),
+                "type": 1,
+                "recipients": [member.user.payload()],
+            }
+            payload["app_permissions"] = str(P.VIEW_CHANNEL | P.SEND_MESSAGES | P.EMBED_LINKS)
+            payload["authorizing_integration_owners"] = {"1": str(member.user.id)}
+            payload["context"] = 1
         return payload
 
     async def _send_interaction(
@@ -837,6 +879,42 @@ class FakeDiscord:
         guild = self.guilds[channel.guild_id]
         data = self._command_data(guild, path, options, None)
         return await self._send_interaction(2, member, channel, data, timeout=timeout)
+
+    async def run_command_in_dm(
+        self, member: Member, path: str, /, timeout: float = DEFAULT_TIMEOUT, **options: Any
+    ) -> InteractionRecord:
+        """Run `/path` from a direct message with the bot: what a stale client, or a forged request,
+        can still send for a server-only command."""
+        guild = self.guilds[member.guild_id]
+        data = self._command_data(guild, path, options, None)
+        data.pop("guild_id", None)
+        dm = Channel(snowflake(), 0, f"dm-{member.user.name}", type=1)
+        record = InteractionRecord(
+            id=snowflake(), token=secrets.token_urlsafe(48), type=2, guild=guild, channel=dm, member=member,
+            data=data, in_dm=True,
+        )  # fmt: skip
+        self.interactions[record.id] = record
+        if not await self.dispatch(
+            "INTERACTION_CREATE", self._interaction_payload(record, member.locale), None
+        ):
+            raise AssertionError("no gateway session: is the bot connected?")
+        await asyncio.wait_for(record.settled.wait(), timeout)
+        return record
+
+    async def chat(self, member: Member, channel: Channel, content: str = "…") -> Message:
+        """A member's ordinary message in a channel."""
+        message = Message(
+            id=snowflake(),
+            channel_id=channel.id,
+            guild_id=channel.guild_id,
+            author=member.user,
+            content=content,
+        )
+        self.messages[message.id] = message
+        await self.dispatch(
+            "MESSAGE_CREATE", {**message.payload(), "guild_id": str(channel.guild_id)}, channel.guild_id
+        )
+        return message
 
     async def send_command(
         self, member: Member, channel: Channel, path: str, /, **options: Any
