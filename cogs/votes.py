@@ -195,13 +195,8 @@ class Votes(commands.Cog):
                     users = await self._reaction_users(message, emoji, burst)
                     observed |= {(u, reaction_source(emoji, burst)) for u in users}
         except discord.NotFound as exc:
-            # The message (10008) or its channel (10003) is gone: so are its votes.
-            if exc.code == 10003:
-                self._change("channel-gone", message.channel_id)
-            elif exc.code == 10008:
-                self._change("message-gone", message.message_id)
             self._reconciling.pop(message.message_id, None)
-            return 1 if exc.code in (10003, 10008) else 0
+            return self._gone(exc, message.message_id, message.channel_id)
         except discord.HTTPException as exc:
             log.warning("catch-up could not read reactions of message %s: %s", message.message_id, exc)
             self._reconciling.pop(message.message_id, None)
@@ -217,6 +212,18 @@ class Votes(commands.Cog):
         for user, source in diff.remove:
             self._change("remove", message.message_id, user, source)
         return len(diff.add) + len(diff.remove)
+
+    def _gone(self, exc: discord.NotFound, message_id: int, channel_id: int) -> int:
+        """The message (10008) or its channel (10003) is gone: so are its votes. Any other 404 changes
+        nothing, like every other failed read."""
+        if exc.code == 10003:
+            self._change("channel-gone", channel_id)
+        elif exc.code == 10008:
+            self._change("message-gone", message_id)
+        else:
+            log.warning("catch-up could not read message %s: %s", message_id, exc)
+            return 0
+        return 1
 
     async def _answer_voters(self, poll: WeeklyPoll, answer_id: int) -> set[int]:
         async def fetch(after: int | None) -> list[dict]:
@@ -235,6 +242,9 @@ class Votes(commands.Cog):
             observed: set[tuple[int, str]] = set()
             for answer_id, _title in await storage.poll_answers(poll.message_id):
                 observed |= {(u, poll_source(answer_id)) for u in await self._answer_voters(poll, answer_id)}
+        except discord.NotFound as exc:
+            self._reconciling.pop(poll.message_id, None)
+            return self._gone(exc, poll.message_id, poll.channel_id)
         except discord.HTTPException as exc:
             log.warning("catch-up could not read the voters of poll %s: %s", poll.message_id, exc)
             self._reconciling.pop(poll.message_id, None)

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from bot.schedule import from_ts, next_occurrence, parse_local_time, to_ts, zone
+from tests.e2e.conftest import eventually
 from tests.e2e.test_polls import make_due, polls, polls_in, ready, schedule_of, set_up
 from tests.fakediscord import P
 
@@ -145,3 +146,58 @@ async def test_a_post_that_timed_out_without_reaching_discord_is_posted_on_a_lat
     await cog.tick(now + 120)
     await fake.wait_for(lambda: not cog._jobs, timeout=10, what="the retried post")
     assert len(polls_in(fake, fake.general(guild))) == 1
+
+
+async def voted_poll(fake, start_bot, guild, admin, member):
+    """A posted poll with two votes for its first answer; returns the running bot, post and title."""
+    running = await ready(fake, start_bot)
+    await set_up(fake, admin, guild)
+    await (await fake.run_command(admin, fake.general(guild), "poll now")).wait_answer()
+    [post] = polls_in(fake, fake.general(guild))
+    title = dict(await running.storage.poll_answers(post.id))[1]
+    await fake.poll_vote(member, post, 1)
+    await fake.poll_vote(admin, post, 1)
+    await eventually(lambda: running.storage.tally(guild.id, title), 2)
+    return running, post, title
+
+
+async def test_a_poll_deleted_while_the_bot_was_offline_loses_its_votes(
+    fake, start_bot, guild, admin, member
+):
+    running, post, title = await voted_poll(fake, start_bot, guild, admin, member)
+    await running.stop()
+    await fake.delete_message(post)  # nobody hears it: the bot is offline
+    running = await start_bot()
+    await fake.wait_for(lambda: running.bot.get_cog("Votes").catchup_runs >= 1, what="catch-up")
+    await eventually(lambda: running.storage.tally(guild.id, title), 0)
+    assert await running.storage.tally(None, title) == 0
+
+
+async def test_a_poll_whose_channel_was_deleted_while_offline_loses_its_votes(
+    fake, start_bot, guild, admin, member
+):
+    running, _post, title = await voted_poll(fake, start_bot, guild, admin, member)
+    await running.stop()
+    await fake.delete_channel(fake.general(guild))
+    running = await start_bot()
+    await fake.wait_for(lambda: running.bot.get_cog("Votes").catchup_runs >= 1, what="catch-up")
+    await eventually(lambda: running.storage.tally(guild.id, title), 0)
+
+
+async def test_a_poll_channel_deleted_while_online_takes_the_polls_votes(
+    fake, start_bot, guild, admin, member
+):
+    running, _post, title = await voted_poll(fake, start_bot, guild, admin, member)
+    await fake.delete_channel(fake.general(guild))
+    await eventually(lambda: running.storage.tally(guild.id, title), 0)
+
+
+async def test_other_errors_reading_poll_voters_change_nothing(fake, start_bot, guild, admin, member):
+    running, post, title = await voted_poll(fake, start_bot, guild, admin, member)
+    await running.stop()
+    await fake.poll_vote(member, post, 1, add=False)  # a real change the failed read must not apply either
+    fake.inject("GET", rf"/polls/{post.id}/answers/", 403, times=20)
+    running = await start_bot()
+    await fake.wait_for(lambda: running.bot.get_cog("Votes").catchup_runs >= 1, what="catch-up")
+    await running.storage.writer.flush()
+    assert await running.storage.tally(guild.id, title) == 2
