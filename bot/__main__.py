@@ -10,37 +10,39 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import re
 import signal
 import sys
 from collections.abc import Sequence
 
+import aiohttp
 import discord
 
-from bot.catalog import Catalog, CatalogError, load_catalog
+from bot.catalog import Catalog, load_catalog
 from bot.client import Tearjerker, invite_url
-from bot.config import Settings, SettingsError, load_settings, setup_logging
+from bot.config import OperatorError, Settings, load_settings, setup_logging
 from bot.storage import Storage
 
 log = logging.getLogger("bot")
 
 EXIT_CONFIG = 2
 
+# Anything shaped like a bot token, wherever it turns up in a line we print ourselves (the log
+# filter only sees log records).
+_TOKENISH = re.compile(r"[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{20,}")
 
-class ConfigProblem(Exception):
-    """Anything the operator must fix before the bot can start; printed as-is, exit status 2."""
+
+def _say(text: str, settings: Settings | None = None) -> None:
+    """One line for the operator on stderr, with any secret taken out."""
+    if settings is not None and settings.token:
+        text = text.replace(settings.token, "[token redacted]")
+    print(_TOKENISH.sub("[token redacted]", text), file=sys.stderr)
 
 
 def _load() -> tuple[Settings, Catalog]:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        raise ConfigProblem(f"Settings error: {exc}") from None
+    settings = load_settings()
     setup_logging(settings)
-    try:
-        catalog = load_catalog(settings.catalog_path)
-    except CatalogError as exc:
-        raise ConfigProblem(f"Catalog error: {exc}") from None
-    return settings, catalog
+    return settings, load_catalog(settings.catalog_path)
 
 
 async def _run(settings: Settings, catalog: Catalog) -> None:
@@ -70,7 +72,7 @@ async def _sync(settings: Settings, catalog: Catalog, guild_id: int | None) -> N
 async def _application_id(settings: Settings) -> int:
     if settings.application_id is not None:
         return settings.application_id
-    async with discord.Client(intents=discord.Intents.none()) as client:
+    async with discord.Client(intents=discord.Intents(guilds=True)) as client:  # login only, no gateway
         await client.login(settings.token)
         assert client.application_id is not None
         return client.application_id
@@ -81,6 +83,7 @@ def _check(settings: Settings, catalog: Catalog) -> None:
     print(f"  database: {settings.database_path}")
     print(f"  catalog:  {settings.catalog_path}")
     print(f"  dev guild: {settings.dev_guild_id or 'none (commands are registered globally)'}")
+    print(f"  application: {settings.application_id or 'looked up with the token'}")
     print(f"Catalog OK: {len(catalog.dramas)} dramas, {len(catalog.osts)} OSTs, {len(catalog.moods)} moods.")
 
 
@@ -117,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command or "run"
+    settings: Settings | None = None
     try:
         settings, catalog = _load()
         if command == "check":
@@ -127,14 +131,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_sync(settings, catalog, args.guild))
         else:
             asyncio.run(_run(settings, catalog))
-    except ConfigProblem as exc:
-        print(exc, file=sys.stderr)
+    except OperatorError as exc:
+        _say(f"{exc.label}: {exc}", settings)
         return EXIT_CONFIG
     except discord.LoginFailure:
-        print(
+        _say(
             "Discord rejected DISCORD_TOKEN: reset the token in the Developer Portal (Bot -> Reset Token) "
-            "and paste the new one into .env",
-            file=sys.stderr,
+            "and paste the new one into .env"
+        )
+        return EXIT_CONFIG
+    except discord.PrivilegedIntentsRequired:
+        _say(
+            "Discord refused the connection over privileged intents; Tearjerker asks for none (is this copy modified?)"
+        )
+        return EXIT_CONFIG
+    except (aiohttp.ClientError, TimeoutError, discord.GatewayNotFound, discord.DiscordServerError) as exc:
+        reason = str(exc) or type(exc).__name__
+        _say(
+            f"Could not reach Discord ({reason}); check the network, DNS and firewall, then start again",
+            settings,
         )
         return EXIT_CONFIG
     except KeyboardInterrupt:

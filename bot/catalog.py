@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.config import OperatorError
 from bot.errors import UnknownTitle
 from bot.search import SearchIndex
 
@@ -30,8 +31,10 @@ MAX_CHOICES = 25
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 
-class CatalogError(Exception):
+class CatalogError(OperatorError):
     """The catalog file is unusable; `problems` names each bad entry and field."""
+
+    label = "Catalog error"
 
     def __init__(self, path: Path, problems: Sequence[str]) -> None:
         self.path = path
@@ -449,4 +452,14 @@ def load_catalog(path: Path) -> Catalog:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(path, [f"not valid TOML: {exc}"]) from None
-    return parse_catalog(path, data)
+    except RecursionError:
+        raise CatalogError(path, ["not valid TOML: nested too deeply to read"]) from None
+    try:
+        return parse_catalog(path, data)
+    except CatalogError:
+        raise
+    except (RecursionError, TypeError, ValueError, AttributeError, KeyError) as exc:
+        # parse_catalog names every problem it expects; a shape nobody would write still gets one line.
+        raise CatalogError(
+            path, [f"the file's structure is not a catalog's ({type(exc).__name__})"]
+        ) from None

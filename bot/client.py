@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot import lean
 from bot.catalog import Catalog
 from bot.commands_hash import sync_key, tree_hash
-from bot.config import Settings
+from bot.config import OperatorError, Settings
 from bot.i18n import Translator
 from bot.picks import RecentPicks
 from bot.storage import Storage
@@ -19,6 +19,18 @@ from bot.tree import TearjerkerTree
 from bot.views import AgainButton
 
 log = logging.getLogger(__name__)
+
+# Tearjerker has no voice features: without this, discord.py warns at every start that PyNaCl and
+# davey are missing, which no operator can or should act on.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
+class DiscordSetupError(OperatorError):
+    """Discord refused something the operator configured (the application, command registration)."""
+
+    label = "Discord error"
+
 
 EXTENSIONS = ("cogs.cry", "cogs.ost", "cogs.votes", "cogs.tears", "cogs.polls")
 SHUTDOWN_GRACE = 5.0  # seconds interactions under way get to finish when the bot stops
@@ -104,6 +116,12 @@ class Tearjerker(commands.AutoShardedBot):
         await super().close()
 
     async def setup_hook(self) -> None:
+        configured = self.settings.application_id
+        if configured is not None and self.application is not None and self.application.id != configured:
+            raise DiscordSetupError(
+                f"DISCORD_APPLICATION_ID is {configured}, but DISCORD_TOKEN belongs to application "
+                f"{self.application.id}; fix DISCORD_APPLICATION_ID in .env, or remove it to have it looked up"
+            )
         await self.tree.set_translator(Translator(mood_labels(self.catalog)))
         for extension in EXTENSIONS:
             await self.load_extension(extension)
@@ -135,7 +153,17 @@ class Tearjerker(commands.AutoShardedBot):
         if not force and await self.storage.get_meta(key) == digest:
             log.info("application commands unchanged since the last sync; not syncing")
             return False
-        synced = await self.tree.sync(guild=guild)
+        try:
+            synced = await self.tree.sync(guild=guild)
+        except discord.Forbidden as exc:
+            where = (
+                f"on server {guild.id} (is the bot in it, invited with applications.commands?)"
+                if guild
+                else ""
+            )
+            raise DiscordSetupError(
+                f"Discord refused to register the slash commands {where}: {exc.text}"
+            ) from None
         await self.storage.set_meta(key, digest)
         where = f"guild {guild.id}" if guild else "globally"
         log.info("synced %d application commands %s", len(synced), where)

@@ -24,8 +24,34 @@ _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$"
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
-class SettingsError(Exception):
+class OperatorError(Exception):
+    """Something the operator can fix (settings, catalog, database, Discord access): `python -m bot`
+    prints `label: message`, never a traceback, and exits with status 2."""
+
+    label = "Error"
+
+
+class SettingsError(OperatorError):
     """A setting is missing or malformed; the message is one line meant for the operator."""
+
+    label = "Settings error"
+
+
+# Every setting the bot reads, so tests can clear a developer's own values from their environment.
+SETTING_NAMES = (
+    "DISCORD_TOKEN", "DISCORD_APPLICATION_ID", "DATABASE_URL", "CATALOG_PATH", "LOG_LEVEL", "DEV_GUILD_ID",
+    "VOTE_EMOJIS", "CATCHUP_DAYS", "SHARD_COUNT", "SHARD_IDS",
+)  # fmt: skip
+# Names another settings file instead of the project's .env, or `none` for no file at all.
+ENV_FILE_VARIABLE = "TEARJERKER_ENV_FILE"
+
+
+def shown(value: str) -> str:
+    """A value quoted back in an error message, unless it could be a secret pasted into the wrong
+    setting: a token (three dot-separated parts) or anything long is never echoed."""
+    if _TOKEN_SHAPE.match(value) or len(value) > 32:
+        return "(a long value, not shown in case it is a token)"
+    return repr(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +86,7 @@ def parse_database_url(url: str) -> Path:
     if not url.startswith(prefix):
         scheme = url.split(":", 1)[0] if ":" in url else url
         raise SettingsError(
-            f"DATABASE_URL: unsupported scheme {scheme!r}; use sqlite:///path/to/file.db "
+            f"DATABASE_URL: unsupported scheme {shown(scheme)}; use sqlite:///path/to/file.db "
             "(relative to the project) or sqlite:////absolute/path.db"
         )
     rest = url[len(prefix) :]
@@ -71,10 +97,25 @@ def parse_database_url(url: str) -> Path:
     return _resolve(rest)
 
 
+def check_database_path(path: Path) -> None:
+    """The database must be a file (or not exist yet) in a folder (or in no folder yet)."""
+    if path.is_dir():
+        raise SettingsError(
+            f"DATABASE_URL: {path} is a folder; name a file in it, e.g. {path / 'tearjerker.db'}"
+        )
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise SettingsError(
+                    f"DATABASE_URL: {parent} is a file, not a folder; the database cannot go inside it"
+                )
+            return
+
+
 def _snowflake(name: str, value: str) -> int:
     if not value.isdigit() or not 15 <= len(value) <= 20:
         raise SettingsError(
-            f"{name}: {value!r} is not a Discord id; enable Developer Mode in Discord and use Copy ID"
+            f"{name}: {shown(value)} is not a Discord id; enable Developer Mode in Discord and use Copy ID"
         )
     return int(value)
 
@@ -83,10 +124,18 @@ def load_settings(
     environ: Mapping[str, str] | None = None, env_file: Path | None = DEFAULT_ENV_FILE
 ) -> Settings:
     """Merge `.env` (lower priority) with the process environment and validate every value."""
+    environment = os.environ if environ is None else environ
+    chosen = environment.get(ENV_FILE_VARIABLE)
+    if chosen is not None and env_file == DEFAULT_ENV_FILE:
+        env_file = None if chosen.strip().lower() in ("", "none") else _resolve(chosen.strip())
+        if env_file is not None and not env_file.is_file():
+            raise SettingsError(
+                f"{ENV_FILE_VARIABLE}: no file at {env_file}; name a settings file, or 'none'"
+            )
     values: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-    values.update(os.environ if environ is None else environ)
+    values.update(environment)
 
     def get(name: str) -> str:
         return values.get(name, "").strip()
@@ -106,6 +155,7 @@ def load_settings(
         )
 
     database_path = parse_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    check_database_path(database_path)
 
     catalog_raw = get("CATALOG_PATH")
     catalog_path = _resolve(catalog_raw) if catalog_raw else DEFAULT_CATALOG_PATH
@@ -114,7 +164,7 @@ def load_settings(
 
     log_level = (get("LOG_LEVEL") or "INFO").upper()
     if log_level not in _LOG_LEVELS:
-        raise SettingsError(f"LOG_LEVEL: {log_level!r} is not one of {', '.join(_LOG_LEVELS)}")
+        raise SettingsError(f"LOG_LEVEL: {shown(log_level)} is not one of {', '.join(_LOG_LEVELS)}")
 
     vote_emojis = tuple(e.strip() for e in (get("VOTE_EMOJIS") or "😭").split(",") if e.strip())
     if not vote_emojis or any(" " in e or len(e) > 32 for e in vote_emojis):
@@ -122,7 +172,7 @@ def load_settings(
 
     days_raw = get("CATCHUP_DAYS") or "14"
     if not days_raw.isdigit() or not 0 <= int(days_raw) <= 365:
-        raise SettingsError(f"CATCHUP_DAYS: {days_raw!r} is not a number of days from 0 to 365")
+        raise SettingsError(f"CATCHUP_DAYS: {shown(days_raw)} is not a number of days from 0 to 365")
 
     shard_count, shard_ids = parse_shards(get("SHARD_COUNT"), get("SHARD_IDS"))
 
@@ -149,7 +199,7 @@ def parse_shards(count_raw: str, ids_raw: str) -> tuple[int | None, tuple[int, .
             raise SettingsError("SHARD_IDS needs SHARD_COUNT too: every process must agree on the total")
         return None, None
     if not count_raw.isdigit() or not 1 <= int(count_raw) <= 10_000:
-        raise SettingsError(f"SHARD_COUNT: {count_raw!r} is not a whole number of shards (1 or more)")
+        raise SettingsError(f"SHARD_COUNT: {shown(count_raw)} is not a whole number of shards (1 or more)")
     count = int(count_raw)
     if not ids_raw:
         return count, None
@@ -158,7 +208,7 @@ def parse_shards(count_raw: str, ids_raw: str) -> tuple[int | None, tuple[int, .
         part = part.strip()
         low, _, high = part.partition("-")
         if not low.isdigit() or (high and not high.isdigit()):
-            raise SettingsError(f"SHARD_IDS: {part!r} is not a shard number or range like 0-3")
+            raise SettingsError(f"SHARD_IDS: {shown(part)} is not a shard number or range like 0-3")
         ids += range(int(low), int(high or low) + 1)
     if not ids or any(i >= count for i in ids) or len(set(ids)) != len(ids):
         raise SettingsError(f"SHARD_IDS: each id must be below SHARD_COUNT ({count}) and appear once")

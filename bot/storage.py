@@ -13,6 +13,7 @@ import asyncio
 import json
 import logging
 import re
+import sqlite3
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -23,7 +24,16 @@ from typing import Any
 
 import aiosqlite
 
+from bot.config import OperatorError, check_database_path
+
 log = logging.getLogger(__name__)
+
+
+class StorageError(OperatorError):
+    """The database cannot be used as it is. The file was left exactly as it was found."""
+
+    label = "Database error"
+
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -63,10 +73,11 @@ class PresentedMessage:
 
 
 PRAGMAS = (
+    # The busy timeout first: processes starting together on one new file queue for its locks.
+    "PRAGMA busy_timeout = 5000",
     "PRAGMA journal_mode = WAL",
     "PRAGMA foreign_keys = ON",
     "PRAGMA synchronous = NORMAL",
-    "PRAGMA busy_timeout = 5000",
     # A larger page cache and rarer checkpoints keep bursts of votes cheap.
     "PRAGMA cache_size = -65536",
     "PRAGMA wal_autocheckpoint = 4000",
@@ -341,13 +352,28 @@ class Storage:
 
     @classmethod
     async def open(cls, path: Path, migrations: Sequence[Migration] | None = None) -> Storage:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_conn = await _connect(path)
+        """Open (creating if needed) and migrate. A file that is not a database, or that a newer bot
+        migrated, is refused with a StorageError before anything writes to it."""
+        migrations = bundled_migrations() if migrations is None else migrations
         try:
-            await migrate(write_conn, path, bundled_migrations() if migrations is None else migrations)
+            check_database_path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OperatorError as exc:
+            raise StorageError(str(exc).removeprefix("DATABASE_URL: ")) from None
+        except OSError as exc:
+            raise StorageError(f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
+        inspect_database(path, migrations[-1].version if migrations else 0)
+        try:
+            write_conn = await _connect(path)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open {path}: {exc}") from None
+        try:
+            await migrate(write_conn, path, migrations)
             reader = await _connect(path)
-        except BaseException:
+        except BaseException as exc:
             await write_conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StorageError(f"cannot prepare {path}: {exc}") from None
             raise
         writer = Writer(write_conn)
         writer.start()
@@ -741,27 +767,69 @@ async def schema_version(conn: aiosqlite.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-async def migrate(conn: aiosqlite.Connection, path: Path, migrations: Sequence[Migration]) -> int:
-    """Apply every migration newer than the file's `user_version`; returns how many ran."""
-    current = await schema_version(conn)
-    newest = migrations[-1].version if migrations else 0
-    if current > newest:
-        raise RuntimeError(
-            f"{path} is at schema version {current}, newer than this bot knows ({newest}); "
+def inspect_database(path: Path, newest: int) -> None:
+    """A read-only look before the bot switches a file to WAL or migrates it: a file that is not a
+    SQLite database, or one a newer bot migrated, is refused as it is, never modified."""
+    if not path.is_file() or path.stat().st_size == 0:
+        return  # a new database
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(
+            f"{path} cannot be read as a database ({exc}); restore it from a backup, "
+            "or point DATABASE_URL at a new file"
+        ) from None
+    _refuse_newer(path, version, newest)
+
+
+def _refuse_newer(path: Path, version: int, newest: int) -> None:
+    if version > newest:
+        raise StorageError(
+            f"{path} is at schema version {version}, newer than this bot knows ({newest}); "
             "upgrade the bot instead of pointing an old one at a newer database"
         )
+
+
+def sql_statements(script: str) -> list[str]:
+    """A migration's statements one by one (triggers and all), so they can run inside a transaction
+    the migration holds; executescript would commit it first."""
+    statements, pending = [], ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if any(line.strip() and not line.strip().startswith("--") for line in pending[:-1].splitlines()):
+                statements.append(pending.strip())
+            pending = ""
+    return statements
+
+
+async def migrate(conn: aiosqlite.Connection, path: Path, migrations: Sequence[Migration]) -> int:
+    """Apply every migration newer than the file's `user_version`, each in its own transaction; returns
+    how many ran. Each transaction takes the write lock before reading the version, so processes that
+    start together on one new file migrate it once, one after the other."""
+    newest = migrations[-1].version if migrations else 0
     applied = 0
-    for migration in migrations:
-        if migration.version <= current:
-            continue
-        log.info("applying migration %s", migration.name)
+    while True:
+        await conn.execute("BEGIN IMMEDIATE")
         try:
-            await conn.executescript(
-                f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
-            )
-        except Exception:
+            current = await schema_version(conn)
+            _refuse_newer(path, current, newest)
+            migration = next((m for m in migrations if m.version > current), None)
+            if migration is not None:
+                log.info("applying migration %s", migration.name)
+                for statement in sql_statements(migration.sql):
+                    await conn.execute(statement)
+                await conn.execute(f"PRAGMA user_version = {migration.version}")
+            await conn.execute("COMMIT")
+        except BaseException:
             if conn.in_transaction:
                 await conn.execute("ROLLBACK")
             raise
+        if migration is None:
+            return applied
         applied += 1
-    return applied

@@ -84,6 +84,12 @@ class TearjerkerTree(app_commands.CommandTree):
         track = getattr(interaction.client, "track_current_task", None)
         if track is not None:
             track()
+        if interaction.guild_id is None:
+            # Every command is server-only, and Discord does not offer them in DMs; a stale client or a
+            # forged request can still send one. Say so, instead of failing deeper down.
+            if interaction.type is discord.InteractionType.application_command:
+                await safe_reply(interaction, t(interaction.locale, "error.dm"))
+            return False
         return True
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:

@@ -9,7 +9,9 @@ import pytest
 
 from bot.config import (
     DEFAULT_CATALOG_PATH,
+    ENV_FILE_VARIABLE,
     PROJECT_ROOT,
+    SETTING_NAMES,
     RedactFilter,
     SettingsError,
     load_settings,
@@ -119,7 +121,12 @@ def test_log_filter_redacts_the_token_from_any_logger(caplog):
 
 
 def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    base = {"PATH": "/usr/bin:/bin", "HOME": str(cwd), "PYTHONPATH": str(PROJECT_ROOT)}
+    base = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(cwd),
+        "PYTHONPATH": str(PROJECT_ROOT),
+        ENV_FILE_VARIABLE: "none",
+    }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         env={**base, **env},
@@ -132,8 +139,6 @@ def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedP
 
 
 def test_cli_without_token_prints_one_line_and_exits_2(tmp_path):
-    if (PROJECT_ROOT / ".env").exists():
-        pytest.skip("a developer .env supplies the token")
     result = run_cli("check", env={"DATABASE_URL": f"sqlite:///{tmp_path}/t.db"}, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0
@@ -164,3 +169,31 @@ def test_cli_help_lists_every_command(tmp_path):
     assert result.returncode == 0
     for command in ("run", "sync", "invite", "check"):
         assert command in result.stdout
+
+
+def test_a_settings_file_can_be_named_or_switched_off(tmp_path):
+    other = tmp_path / "shard1.env"
+    other.write_text(f"DISCORD_TOKEN={FAKE_TOKEN}\nSHARD_COUNT=2\nSHARD_IDS=1\n")
+    s = load_settings(environ={ENV_FILE_VARIABLE: str(other)})
+    assert (s.shard_count, s.shard_ids) == (2, (1,))
+    with pytest.raises(SettingsError, match="DISCORD_TOKEN is not set"):
+        load_settings(environ={ENV_FILE_VARIABLE: "none"})
+    with pytest.raises(SettingsError, match=f"{ENV_FILE_VARIABLE}: no file at"):
+        load_settings(environ={ENV_FILE_VARIABLE: str(tmp_path / "missing.env")})
+
+
+def test_the_suite_runs_without_any_developer_setting():
+    import os
+
+    assert os.environ[ENV_FILE_VARIABLE] == "none"
+    assert not [name for name in SETTING_NAMES if name in os.environ]
+
+
+@pytest.mark.parametrize("setting", ["DEV_GUILD_ID", "DISCORD_APPLICATION_ID", "CATCHUP_DAYS", "SHARD_IDS"])
+def test_a_settings_error_never_echoes_a_token_shaped_value(setting):
+    env = {"DISCORD_TOKEN": FAKE_TOKEN, setting: FAKE_TOKEN}
+    if setting == "SHARD_IDS":
+        env["SHARD_COUNT"] = "2"
+    with pytest.raises(SettingsError) as raised:
+        settings_from(env)
+    assert setting in str(raised.value) and FAKE_TOKEN not in str(raised.value)

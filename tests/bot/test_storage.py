@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import time
 
 import pytest
 
-from bot.storage import Migration, Storage, bundled_migrations, migrate
+from bot.config import PROJECT_ROOT
+from bot.storage import Migration, Storage, StorageError, bundled_migrations, migrate, sql_statements
 
 
 async def test_new_database_is_created_with_its_folder_and_migrated(tmp_path):
@@ -34,7 +38,7 @@ async def test_failed_migration_rolls_back_whole(tmp_path):
     path = tmp_path / "t.db"
     good = Migration(1, "0001_a.sql", "CREATE TABLE a (x INTEGER);")
     bad = Migration(2, "0002_b.sql", "CREATE TABLE b (x INTEGER);\nINSERT INTO nowhere VALUES (1);")
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StorageError, match="no such table: nowhere"):
         await Storage.open(path, [good, bad])
     store = await Storage.open(path, [good])
     try:
@@ -50,8 +54,44 @@ async def test_a_newer_database_is_refused(tmp_path):
     path = tmp_path / "t.db"
     with sqlite3.connect(path) as conn:
         conn.execute("PRAGMA user_version = 99")
-    with pytest.raises(RuntimeError, match="newer than this bot knows"):
+    before = path.read_bytes()
+    with pytest.raises(StorageError, match="newer than this bot knows"):
         await Storage.open(path)
+    assert path.read_bytes() == before  # not switched to WAL, not touched at all
+    assert not path.with_name("t.db-wal").exists()
+
+
+async def test_a_file_that_is_not_a_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "t.db"
+    path.write_bytes(b"these are not the tables you are looking for\n" * 100)
+    before = path.read_bytes()
+    with pytest.raises(StorageError, match=r"cannot be read as a database.*file is not a database"):
+        await Storage.open(path)
+    assert path.read_bytes() == before
+
+
+async def test_a_database_path_that_is_a_folder_or_inside_a_file_is_one_clear_error(tmp_path):
+    with pytest.raises(StorageError, match="is a folder"):
+        await Storage.open(tmp_path)
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(StorageError, match="plain is a file, not a folder"):
+        await Storage.open(tmp_path / "plain" / "sub" / "t.db")
+
+
+def test_migration_statements_keep_triggers_whole_and_skip_comments():
+    script = """-- a comment; with a semicolon
+CREATE TABLE t (x TEXT DEFAULT ';');
+CREATE TRIGGER tr AFTER INSERT ON t BEGIN
+    INSERT INTO t VALUES ('a;b');
+    DELETE FROM t WHERE x = ';';
+END;
+-- trailing comment
+"""
+    statements = sql_statements(script)
+    assert len(statements) == 2
+    assert statements[1].startswith("CREATE TRIGGER") and statements[1].endswith("END;")
+    for migration in bundled_migrations():  # every shipped migration splits into complete statements
+        assert all(sqlite3.complete_statement(s) for s in sql_statements(migration.sql))
 
 
 async def test_presented_message_is_recorded_once(storage):
@@ -85,3 +125,36 @@ async def test_meta_round_trips_and_overwrites(storage):
     await storage.set_meta("k", "1")
     await storage.set_meta("k", "2")
     assert await storage.get_meta("k") == "2"
+
+
+OPEN_AT = """
+import asyncio, sys, time
+from pathlib import Path
+from bot.storage import Storage
+
+async def main() -> None:
+    await asyncio.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # all processes start at once
+    store = await Storage.open(Path(sys.argv[1]))
+    await store.close()
+
+asyncio.run(main())
+"""
+
+
+def test_processes_starting_together_on_a_new_file_all_start_and_migrate_once(tmp_path):
+    for attempt in range(6):
+        path = tmp_path / f"fresh{attempt}" / "t.db"
+        start_at = f"{time.time() + 1.0:.3f}"
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPEN_AT, str(path), start_at],
+                cwd=PROJECT_ROOT,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(3)
+        ]
+        errors = [p.communicate(timeout=60)[1] for p in processes]
+        assert [p.returncode for p in processes] == [0, 0, 0], errors
+        with sqlite3.connect(path) as conn:
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == len(bundled_migrations())

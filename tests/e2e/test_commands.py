@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import tomllib
 
+import pytest
+
 from bot.config import DEFAULT_CATALOG_PATH
 from tests.e2e.conftest import completed_pick
 
@@ -126,3 +128,14 @@ async def test_the_bot_keeps_only_the_gateway_state_it_uses(fake, start_bot, gui
     assert list(cached.channels) == [] and list(cached.emojis) == [] and list(running.bot.emojis) == []
     assert {r.name for r in cached.roles} == {"@everyone", "Tearjerker"}  # roles stay: its own permissions
     assert cached.me is not None and cached.me.id == fake.bot_user.id
+
+
+@pytest.mark.parametrize("path", ["cry", "ost", "tears top", "tears me", "poll status"])
+async def test_a_server_command_sent_from_a_dm_says_it_works_in_servers(
+    fake, start_bot, guild, member, path, caplog
+):
+    await start_bot()
+    record = await fake.run_command_in_dm(member, path)
+    reply = await record.wait_answer()
+    assert reply.ephemeral and "works inside servers" in reply.content
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

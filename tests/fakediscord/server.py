@@ -888,7 +888,7 @@ class FakeDiscord:
         guild = self.guilds[member.guild_id]
         data = self._command_data(guild, path, options, None)
         data.pop("guild_id", None)
-        dm = Channel(snowflake(), 0, f"dm-{member.user.name}", type=1)
+        dm = Channel(snowflake(), 0, "dm", type=1)
         record = InteractionRecord(
             id=snowflake(), token=secrets.token_urlsafe(48), type=2, guild=guild, channel=dm, member=member,
             data=data, in_dm=True,
