@@ -13,7 +13,7 @@ from bot.catalog import Catalog
 from bot.commands_hash import sync_key, tree_hash
 from bot.config import OperatorError, Settings
 from bot.i18n import Translator
-from bot.picks import RecentPicks
+from bot.picks import PickHistory
 from bot.storage import Storage
 from bot.tree import TearjerkerTree
 from bot.views import AgainButton
@@ -96,7 +96,7 @@ class Tearjerker(commands.AutoShardedBot):
         self.storage = storage
         self.catalog = catalog
         self.sync_on_start = sync_on_start
-        self.recent = RecentPicks(storage.recent_titles)
+        self.history = PickHistory(storage.pick_history)
         lean.install(self)
         self._in_flight: set[asyncio.Task[object]] = set()
 

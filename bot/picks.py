@@ -1,14 +1,22 @@
-"""Choosing what to show a member: random within their filters, but not what they saw recently."""
+"""Choosing what to show a member: every title that fits their options once before any comes back.
+
+A member's history per kind (drama or OST) is when each title was last shown to them, and which titles
+they said they cried to. Titles never shown come first, at random; then the ones shown longest ago;
+titles the member cried to come after all the others.
+"""
 
 from __future__ import annotations
 
 import random
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-# How many of a member's latest picks are held back before a title may come round again.
-RECENT_WINDOW = 8
+# A member's cried-to titles are re-read at most this often (their votes arrive through reactions,
+# which the picker does not watch); the shown history is kept current as each pick goes out.
+HISTORY_TTL = 15 * 60
 
 
 class HasId(Protocol):
@@ -20,59 +28,64 @@ T = TypeVar("T", bound=HasId)
 _RNG = random.Random()  # one generator: seeding a new one per pick cost more than the pick
 
 
-def choose(candidates: Sequence[T], recent: Sequence[str], rng: random.Random | None = None) -> T:
-    """A random candidate not in `recent` (newest first); if all were seen, the one seen longest ago."""
+@dataclass(slots=True)
+class History:
+    """One member's history for one kind: title -> when last shown, and the titles they cried to."""
+
+    shown: dict[str, int] = field(default_factory=dict)
+    cried: frozenset[str] = frozenset()
+    loaded_at: float = 0.0
+
+
+def choose(candidates: Sequence[T], history: History, rng: random.Random | None = None) -> T:
+    """Never shown first (at random), then shown longest ago; titles cried to after every other."""
     if not candidates:
         raise ValueError("no candidates to choose from")
     rng = rng or _RNG
-    seen = set(recent)
-    fresh = [c for c in candidates if c.id not in seen]
-    if fresh:
-        return rng.choice(fresh)
-    age = {title_id: i for i, title_id in enumerate(recent)}
-    return max(candidates, key=lambda c: age[c.id])
+    shown, cried = history.shown, history.cried
+
+    def rank(c: T) -> tuple[bool, int]:
+        return (c.id in cried, shown.get(c.id, -1))
+
+    best = min(rank(c) for c in candidates)
+    return rng.choice([c for c in candidates if rank(c) == best])
 
 
-class RecentPicks:
-    """Each member's latest picks per kind, newest first, kept in memory for the members active lately.
+Loader = Callable[[int, str], Awaitable[tuple[dict[str, int], set[str]]]]
 
-    /cry and /ost read it before answering, so it saves a database round trip on the hot path
-    (bench/command_latency.py). The database stays the truth: a member not held here is loaded from it,
-    and `shown` is called as each pick goes out, so the window is current even before the record of
-    the pick is committed.
+
+class PickHistory:
+    """Members' histories, held in memory for the members active lately.
+
+    /cry and /ost read it before answering: one database read when a member is not held (or their
+    cried-to titles are older than HISTORY_TTL), none otherwise (bench/command_latency.py). The database
+    stays the truth, so the rotation survives restarts; `shown` records each pick as it goes out, before
+    its row is committed.
     """
 
     def __init__(
-        self,
-        load: Callable[[int, str, int], Awaitable[list[str]]],
-        *,
-        window: int = RECENT_WINDOW,
-        members: int = 50_000,
+        self, load: Loader, *, members: int = 20_000, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._load = load
-        self._window = window
         self._capacity = members
-        self._held: OrderedDict[tuple[int, str], list[str]] = OrderedDict()
+        self._clock = clock
+        self._held: OrderedDict[tuple[int, str], History] = OrderedDict()
 
-    async def get(self, member_id: int, kind: str) -> list[str]:
+    async def get(self, member_id: int, kind: str) -> History:
         key = (member_id, kind)
         held = self._held.get(key)
-        if held is None:
-            held = list(await self._load(member_id, kind, self._window))
-            self._store(key, held)
-        else:
-            self._held.move_to_end(key)
-        return list(held)
-
-    def shown(self, member_id: int, kind: str, title_id: str) -> None:
-        key = (member_id, kind)
-        held = self._held.get(key)
-        if held is None:
-            return  # not loaded yet: the database has it once the pick is recorded
-        self._store(key, [title_id, *(t for t in held if t != title_id)][: self._window])
-
-    def _store(self, key: tuple[int, str], titles: list[str]) -> None:
-        self._held[key] = titles
+        if held is None or self._clock() - held.loaded_at > HISTORY_TTL:
+            shown, cried = await self._load(member_id, kind)
+            if held is not None:  # keep picks shown meanwhile that the read may not see committed yet
+                shown = {**shown, **{t: at for t, at in held.shown.items() if at > shown.get(t, -1)}}
+            held = History(dict(shown), frozenset(cried), self._clock())
+            self._held[key] = held
+            while len(self._held) > self._capacity:
+                self._held.popitem(last=False)
         self._held.move_to_end(key)
-        while len(self._held) > self._capacity:
-            self._held.popitem(last=False)
+        return held
+
+    def shown(self, member_id: int, kind: str, title_id: str, at: int | None = None) -> None:
+        held = self._held.get((member_id, kind))
+        if held is not None:  # not held: the database has it once the pick is recorded
+            held.shown[title_id] = int(time.time()) if at is None else at

@@ -26,7 +26,7 @@ async def present(interaction: discord.Interaction[Tearjerker], title: Title, vi
     render = drama_embed if isinstance(title, Drama) else ost_embed
     embed = render(title, bot.catalog, interaction.locale, picked_for=name, tears=tears)  # type: ignore[arg-type]
     response = await interaction.response.send_message(embed=embed, view=view)
-    bot.recent.shown(interaction.user.id, title.kind, title.id)
+    bot.history.shown(interaction.user.id, title.kind, title.id)
     message = response.resource
     if not isinstance(message, discord.InteractionMessage):
         message = await interaction.original_response()

@@ -448,17 +448,16 @@ class Storage:
         found.sort(key=lambda m: m.message_id)
         return found
 
-    async def recent_titles(self, member_id: int, kind: str, limit: int) -> list[str]:
-        """The titles most recently shown to a member, newest first (repeats collapsed)."""
+    async def pick_history(self, member_id: int, kind: str) -> tuple[dict[str, int], set[str]]:
+        """For the picker, in one read: when each title of this kind was last shown to the member,
+        and the titles they cried to (in any server)."""
         rows = await self._all(
-            "SELECT title_id FROM presented_message WHERE requested_by = ? AND kind = ?"
-            " ORDER BY created_at DESC, message_id DESC LIMIT ?",
-            (member_id, kind, limit * 3),
+            "SELECT title_id, MAX(created_at), 0 FROM presented_message WHERE requested_by = ? AND kind = ?"
+            " GROUP BY title_id UNION ALL SELECT DISTINCT title_id, 0, 1 FROM vote WHERE user_id = ?",
+            (member_id, kind, member_id),
         )
-        seen: dict[str, None] = {}
-        for (title_id,) in rows:
-            seen.setdefault(title_id, None)
-        return list(seen)[:limit]
+        shown = {title_id: int(at) for title_id, at, cried in rows if not cried}
+        return shown, {title_id for title_id, _at, cried in rows if cried}
 
     # --- votes -------------------------------------------------------------------------------
 

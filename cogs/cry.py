@@ -102,8 +102,8 @@ class Cry(commands.Cog):
             if tears:
                 filters.append(("error.filter_tears", {"tears": tears}))
             raise NothingMatches(filters)
-        recent = await self.bot.recent.get(interaction.user.id, "drama")
-        drama = choose(candidates, recent)
+        history = await self.bot.history.get(interaction.user.id, "drama")
+        drama = choose(candidates, history)
         view = pick_view("cry", interaction.user.id, interaction.locale, encode_filters(mood, era, tears))
         await present(interaction, drama, view)
 

@@ -62,8 +62,8 @@ class Soundtrack(commands.Cog, name="Ost"):
         ]
 
     async def again(self, interaction: discord.Interaction[Tearjerker], filters: str) -> None:
-        recent = await self.bot.recent.get(interaction.user.id, "ost")
-        await self._present(interaction, choose(self.bot.catalog.osts, recent))
+        history = await self.bot.history.get(interaction.user.id, "ost")
+        await self._present(interaction, choose(self.bot.catalog.osts, history))
 
     async def _present(self, interaction: discord.Interaction[Tearjerker], ost: Ost) -> None:
         await present(interaction, ost, pick_view("ost", interaction.user.id, interaction.locale))

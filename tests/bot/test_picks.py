@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.picks import RecentPicks, choose
+from bot.picks import HISTORY_TTL, History, PickHistory, choose
 
 
 @dataclass(frozen=True)
@@ -16,55 +16,84 @@ class Item:
 ITEMS = [Item(c) for c in "abcde"]
 
 
-def test_never_repeats_a_recent_pick_while_fresh_ones_remain():
+def test_never_repeats_while_a_title_that_fits_was_never_shown():
     rng = random.Random(7)
+    history = History(shown={"a": 1, "b": 2, "c": 3, "d": 4})
     for _ in range(200):
-        assert choose(ITEMS, ["a", "b", "c", "d"], rng).id == "e"
+        assert choose(ITEMS, history, rng).id == "e"
 
 
-def test_when_everything_was_seen_the_oldest_comes_back():
-    assert choose(ITEMS, ["e", "d", "c", "b", "a"]).id == "a"
+def test_when_everything_was_shown_the_one_shown_longest_ago_comes_back():
+    assert choose(ITEMS, History(shown={"e": 5, "d": 4, "c": 3, "b": 2, "a": 1})).id == "a"
 
 
-def test_a_sequence_of_picks_covers_the_catalog_before_repeating():
+def test_titles_the_member_cried_to_come_after_every_other():
+    history = History(shown={"a": 1, "b": 2}, cried=frozenset({"c", "d", "e"}))
+    assert choose(ITEMS, history).id == "a"  # shown before, but not cried to
+    history = History(shown={"a": 1, "b": 2, "c": 9}, cried=frozenset({"a", "b", "c", "d", "e"}))
+    assert choose(ITEMS, history).id in "de"  # all cried to: never shown first
+
+
+def test_a_run_of_picks_covers_the_whole_catalog_before_any_repeat():
     rng = random.Random(1)
-    recent: list[str] = []
-    for _ in range(len(ITEMS)):
-        recent.insert(0, choose(ITEMS, recent, rng).id)
-    assert sorted(recent) == sorted(i.id for i in ITEMS)
+    items = [Item(f"t{i}") for i in range(60)]
+    history = History()
+    seen = []
+    for at in range(120):
+        pick = choose(items, history, rng).id
+        history.shown[pick] = at
+        seen.append(pick)
+    assert sorted(seen[:60]) == sorted(i.id for i in items)
+    assert seen[60:] == seen[:60]  # then again, oldest first
 
 
 def test_no_candidates_is_an_error():
     with pytest.raises(ValueError):
-        choose([], [])
+        choose([], History())
 
 
-async def test_recent_picks_load_once_then_follow_what_is_shown():
+async def test_history_loads_once_then_follows_what_is_shown():
     loads = []
 
-    async def load(member: int, kind: str, window: int) -> list[str]:
+    async def load(member: int, kind: str):
         loads.append((member, kind))
-        return ["b", "a"]
+        return {"b": 5}, {"a"}
 
-    recent = RecentPicks(load, window=3)
-    assert await recent.get(1, "drama") == ["b", "a"]
-    recent.shown(1, "drama", "c")
-    recent.shown(1, "drama", "a")
-    assert await recent.get(1, "drama") == ["a", "c", "b"]  # newest first, no repeats, window of 3
+    histories = PickHistory(load)
+    assert (await histories.get(1, "drama")).shown == {"b": 5}
+    histories.shown(1, "drama", "c", at=7)
+    held = await histories.get(1, "drama")
+    assert held.shown == {"b": 5, "c": 7} and held.cried == {"a"}
     assert loads == [(1, "drama")]
 
 
-async def test_recent_picks_hold_a_bounded_number_of_members(storage):
-    recent = RecentPicks(storage.recent_titles, members=2)
+async def test_cried_to_titles_are_read_again_after_a_while_keeping_unrecorded_picks():
+    now = [0.0]
+    answers = [({"b": 5}, set()), ({"b": 5}, {"b"})]
+
+    async def load(member: int, kind: str):
+        return answers.pop(0)
+
+    histories = PickHistory(load, clock=lambda: now[0])
+    await histories.get(1, "drama")
+    histories.shown(1, "drama", "c", at=9)  # not committed yet when the history is read again
+    now[0] = HISTORY_TTL + 1
+    held = await histories.get(1, "drama")
+    assert held.cried == {"b"} and held.shown == {"b": 5, "c": 9}
+
+
+async def test_histories_hold_a_bounded_number_of_members(storage):
+    histories = PickHistory(storage.pick_history, members=2)
     for member in (1, 2, 3):
-        await recent.get(member, "drama")
-    assert len(recent._held) == 2 and (1, "drama") not in recent._held
+        await histories.get(member, "drama")
+    assert len(histories._held) == 2 and (1, "drama") not in histories._held
 
 
 async def test_a_member_not_held_is_read_from_the_database(storage):
     await storage.record_presented(
-        message_id=5, guild_id=1, channel_id=2, title_id="mr-sunshine", kind="drama", requested_by=9
-    )
-    recent = RecentPicks(storage.recent_titles)
-    recent.shown(9, "drama", "ignored-until-loaded")
-    assert await recent.get(9, "drama") == ["mr-sunshine"]
+        message_id=5, guild_id=1, channel_id=2, title_id="mr-sunshine", kind="drama", requested_by=9,
+        created_at=100,
+    )  # fmt: skip
+    histories = PickHistory(storage.pick_history)
+    histories.shown(9, "drama", "ignored-until-loaded")
+    assert (await histories.get(9, "drama")).shown == {"mr-sunshine": 100}

@@ -8,7 +8,15 @@ import time
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.storage import Migration, Storage, StorageError, bundled_migrations, migrate, sql_statements
+from bot.storage import (
+    Migration,
+    Storage,
+    StorageError,
+    VoteChange,
+    bundled_migrations,
+    migrate,
+    sql_statements,
+)
 
 
 async def test_new_database_is_created_with_its_folder_and_migrated(tmp_path):
@@ -104,7 +112,7 @@ async def test_presented_message_is_recorded_once(storage):
     assert await storage.presented(11) is None
 
 
-async def test_recent_titles_are_newest_first_per_member_and_kind(storage):
+async def test_pick_history_is_when_each_title_was_last_shown_and_what_was_cried_to(storage):
     for i, title in enumerate(["a", "b", "a", "c"]):
         await storage.record_presented(
             message_id=100 + i, guild_id=1, channel_id=2, title_id=title, kind="drama", requested_by=7,
@@ -116,8 +124,11 @@ async def test_recent_titles_are_newest_first_per_member_and_kind(storage):
     await storage.record_presented(
         message_id=201, guild_id=1, channel_id=2, title_id="y", kind="drama", requested_by=8, created_at=2000
     )
-    assert await storage.recent_titles(7, "drama", 10) == ["c", "a", "b"]
-    assert await storage.recent_titles(7, "drama", 2) == ["c", "a"]
+    storage.change_votes(VoteChange("add", 101, 7, "r:😭"))  # member 7 cried to "b", on its pick
+    await storage.writer.flush()
+    shown, cried = await storage.pick_history(7, "drama")
+    assert shown == {"a": 1002, "b": 1001, "c": 1003}
+    assert cried == {"b"}
 
 
 async def test_meta_round_trips_and_overwrites(storage):
