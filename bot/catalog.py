@@ -6,6 +6,7 @@ A broken file never half-loads: `load_catalog` either returns a complete `Catalo
 
 from __future__ import annotations
 
+import random
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
@@ -201,12 +202,14 @@ class Catalog:
         return self._find(query, Ost, self._ost_index)
 
     def _find(self, query: str, kind: type[T], index: SearchIndex[T]) -> T:
+        """Only a title close enough to what was typed, never a guess; several that the query names
+        equally (a drama's songs, an artist's) take turns at random."""
         exact = self._by_id.get(query.strip())
         if isinstance(exact, kind):
             return exact
-        found = index.search(query, 1)
+        found = index.find(query)
         if found:
-            return found[0]
+            return random.choice(found)
         raise UnknownTitle(query, [t.display_for for t in index.closest(query, 3)])
 
 

@@ -11,6 +11,11 @@ nothing here scans every key:
 - a typo is found by scoring, with rapidfuzz, only the narrow blocks of keys that share the query's
   longest matching prefix or longest matching suffix (one typo leaves one of them long) — for the
   whole query and for the query without its first words.
+
+Autocomplete may be generous: the member sees the list and picks. A lookup by free text (`/cry title:`,
+`/ost query:` typed without picking) must not be: `find` answers only when one title is close enough
+to what was typed, and otherwise nothing, so the bot never presents a different title as the one asked
+for (tests/data/search_corpus.toml measures it).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from rapidfuzz import fuzz, process
 T = TypeVar("T")
 
 FUZZY_CUTOFF = 72.0
+ACCEPT = 80.0  # a free-text lookup's best match must score this (0-100) to be taken as meant
+CLOSEST_FLOOR = 62.0  # "closest titles" below this similarity (0-100) are not close: none are named
 MAX_QUERY_LEN = 100
 SUFFIX_WEIGHT = 0.97  # a match on a later word ranks just below one on the whole name
 PREFIX_SCAN = 64  # keys scored for a prefix shared by many
@@ -127,18 +134,62 @@ class SearchIndex(Generic[T]):
             ):
                 offer(candidates[j], score * (1.0 if tail is q else SUFFIX_WEIGHT))  # type: ignore[operator]
 
+    def find(self, query: str) -> list[T]:
+        """The titles a free-text lookup means, best first: one title, or several that the query names
+        equally (all the songs of a drama or an artist typed in full). Empty when no title is close
+        enough, or when two different names match equally well (e.g. the start of two titles)."""
+        q = fold(query[:MAX_QUERY_LEN])
+        if not q:
+            return []
+        candidates = set(range(*self._range(q))) | set(self._typo_candidates(q))
+        best: dict[int, tuple[float, int]] = {}  # item -> (score, key index)
+        for i in candidates:
+            score = _strict_score(q, self._keys[i])
+            for owner, weight in self._postings[i]:
+                value = score * weight
+                if value > best.get(owner, (0.0, -1))[0]:
+                    best[owner] = (value, i)
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        if not ranked or ranked[0][1][0] < ACCEPT:
+            return []
+        top_score, top_key = ranked[0][1]
+        tied = [(owner, key) for owner, (score, key) in ranked if score >= top_score - 2.0]
+        if any(key != top_key for _owner, key in tied):
+            return []  # different names fit equally well: asking back beats guessing
+        return [self._items[owner] for owner, _key in tied]
+
     def closest(self, query: str, limit: int) -> list[T]:
-        """The nearest items however poor the match: for 'did you mean' when `search` found nothing.
+        """The nearest items, for "did you mean" when `find` found nothing: names that begin with what
+        was typed, then the most similar names, but none that are not similar at all.
 
         This one scores every key; it only runs for a lookup that already failed, never while typing.
         """
         q = fold(query[:MAX_QUERY_LEN])
         if not q or not self._keys:
             return []
+        lo, hi = self._range(q)
+        scored = [(200.0, i) for i in range(lo, min(hi, lo + PREFIX_SCAN))] if len(q) >= 3 else []
+        scored += [
+            (score, i)
+            for _key, score, i in process.extract(
+                q, self._keys, scorer=fuzz.ratio, score_cutoff=CLOSEST_FLOOR, limit=limit * 8
+            )
+        ]
         owners: dict[int, None] = {}
-        for _key, _score, i in process.extract(q, self._keys, scorer=fuzz.WRatio, limit=len(self._keys)):
+        for _score, i in sorted(scored, key=lambda si: -si[0]):
             for owner, _weight in self._postings[i]:
                 owners.setdefault(owner, None)
-            if len(owners) >= limit:
-                break
         return [self._items[o] for o in list(owners)[:limit]]
+
+
+def _strict_score(q: str, key: str) -> float:
+    """How surely `q` (folded) means `key`: 100 for the name itself, high for a typo or two in it or
+    for most of its beginning typed (perhaps with a typo), low for anything looser."""
+    if key == q:
+        return 100.0
+    score = fuzz.ratio(q, key)
+    if len(key) > len(q) >= 4:
+        coverage = len(q) / len(key)
+        if coverage >= 0.5:
+            score = max(score, fuzz.ratio(q, key[: len(q)]) * (0.84 + 0.16 * coverage))
+    return score
