@@ -62,9 +62,13 @@ class CastMember:
     role: str
     aliases: tuple[str, ...] = ()
     actor_ko: str = ""
+    role_ko: str = ""
 
     def actor_for(self, language: str) -> str:
         return self.actor_ko if language == "ko" and self.actor_ko else self.actor
+
+    def role_for(self, language: str) -> str:
+        return self.role_ko if language == "ko" and self.role_ko else self.role
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,7 @@ class Drama:
     aliases: tuple[str, ...] = ()
     pitch_ko: str = ""
     spoiler_ko: str = ""
+    sources: tuple[str, ...] = ()
 
     kind = "drama"
 
@@ -113,6 +118,7 @@ class Ost:
     aliases: tuple[str, ...] = ()
     artist_aliases: tuple[str, ...] = ()
     scene_ko: str = ""
+    sources: tuple[str, ...] = ()
 
     kind = "ost"
 
@@ -295,6 +301,16 @@ class _Entry:
                 self._bad(name, f"entry {v[:30]!r}… is longer than {max_len} characters")
         return tuple(v.strip() for v in value)
 
+    def sources(self) -> tuple[str, ...]:
+        """Where the entry's facts were checked: at least two independent pages, by address."""
+        found = self.texts("sources", max_len=500)
+        for source in found:
+            if not _SOURCE.match(source):
+                self._bad("sources", f"{source[:60]!r} is not a web address (http…) or seed:<article>.txt")
+        if len(set(found)) < MIN_SOURCES:
+            self._bad("sources", f"needs at least {MIN_SOURCES} different pages that confirm the facts")
+        return found
+
     def choice(self, name: str, options: Sequence[str]) -> str:
         value = self.text(name, max_len=40)
         if value and value not in options:
@@ -309,14 +325,18 @@ class _Entry:
 
 
 _MOOD_FIELDS = {"label", "emoji", "label_ko"}
-_CAST_FIELDS = {"actor", "role", "aliases", "actor_ko"}
+_CAST_FIELDS = {"actor", "role", "aliases", "actor_ko", "role_ko"}
 _DRAMA_FIELDS = {
     "id", "title", "hangul", "aliases", "year", "network", "era", "tears", "moods", "cast", "pitch", "spoiler",
-    "pitch_ko", "spoiler_ko",
+    "pitch_ko", "spoiler_ko", "sources",
 }  # fmt: skip
 _OST_FIELDS = {
     "id", "song", "hangul", "artist", "artist_hangul", "artist_aliases", "drama", "scene", "aliases", "scene_ko",
+    "sources",
 }  # fmt: skip
+MIN_SOURCES = 2
+# A source is a page's address, or one of the two fan articles the catalog grew from (shared/seeds).
+_SOURCE = re.compile(r"^(https?://\S+|seed:[0-9a-z_]+\.txt)$")
 _TOP_FIELDS = {"moods", "drama", "ost"}
 
 
@@ -353,6 +373,7 @@ def _parse_cast(where: str, raw: Any, problems: list[str]) -> tuple[CastMember, 
                 role=entry.text("role", max_len=80),
                 aliases=entry.texts("aliases", max_len=80),
                 actor_ko=entry.text("actor_ko", max_len=80, required=False),
+                role_ko=entry.text("role_ko", max_len=80, required=False),
             )
         )
     rendered = len(render_cast(cast))
@@ -366,9 +387,9 @@ def render_cast(cast: Iterable[CastMember]) -> str:
     return "\n".join(f"{m.actor} as {m.role}" for m in cast)
 
 
-def _parse_drama(index: int, raw: Any, moods: dict[str, Mood], problems: list[str]) -> Drama:
+def _parse_drama(file: str, index: int, raw: Any, moods: dict[str, Mood], problems: list[str]) -> Drama:
     hint = raw.get("id", "?") if isinstance(raw, dict) else "?"
-    where = f"drama #{index} ({hint})"
+    where = f"{file}drama #{index} ({hint})"
     e = _Entry(where, raw, problems, _DRAMA_FIELDS)
     drama_moods = e.texts("moods", max_len=20, required=True)
     for m in drama_moods:
@@ -390,12 +411,13 @@ def _parse_drama(index: int, raw: Any, moods: dict[str, Mood], problems: list[st
         spoiler=e.text("spoiler", max_len=EMBED_FIELD_MAX - 4),
         pitch_ko=e.text("pitch_ko", max_len=EMBED_DESCRIPTION_MAX // 4, required=False),
         spoiler_ko=e.text("spoiler_ko", max_len=EMBED_FIELD_MAX - 4, required=False),
+        sources=e.sources(),
     )
 
 
-def _parse_ost(index: int, raw: Any, problems: list[str]) -> Ost:
+def _parse_ost(file: str, index: int, raw: Any, problems: list[str]) -> Ost:
     hint = raw.get("id", "?") if isinstance(raw, dict) else "?"
-    e = _Entry(f"ost #{index} ({hint})", raw, problems, _OST_FIELDS)
+    e = _Entry(f"{file}ost #{index} ({hint})", raw, problems, _OST_FIELDS)
     return Ost(
         id=e.identifier(),
         song=e.text("song", max_len=80),
@@ -407,25 +429,45 @@ def _parse_ost(index: int, raw: Any, problems: list[str]) -> Ost:
         scene=e.text("scene", max_len=EMBED_FIELD_MAX - 4),
         aliases=e.texts("aliases", max_len=CHOICE_NAME_MAX),
         scene_ko=e.text("scene_ko", max_len=EMBED_FIELD_MAX - 4, required=False),
+        sources=e.sources(),
     )
 
 
-def parse_catalog(path: Path, data: dict[str, Any]) -> Catalog:
+def parse_catalog(
+    path: Path, data: dict[str, Any], files: Sequence[tuple[str, dict[str, Any]]] = ()
+) -> Catalog:
+    """Validate a whole catalog: one file's `data`, or several `files` (name, data) read as one."""
     problems: list[str] = []
-    for key in data:
-        if key not in _TOP_FIELDS:
-            problems.append(f"top level: unknown section {key!r} (allowed: moods, drama, ost)")
-    moods = _parse_moods(data.get("moods"), problems)
+    parts = list(files) or [("", data)]
+    moods_raw: dict[str, Any] = {}
+    for name, part in parts:
+        where = f"{name}: " if name else ""
+        for key in part:
+            if key not in _TOP_FIELDS:
+                problems.append(f"{where}top level: unknown section {key!r} (allowed: moods, drama, ost)")
+        raw = part.get("moods", {})
+        if isinstance(raw, dict):
+            for mood_id in raw:
+                if mood_id in moods_raw:
+                    problems.append(f"{where}mood {mood_id!r}: defined twice")
+            moods_raw.update(raw)
+        else:
+            moods_raw = raw  # reported by _parse_moods
+    moods = _parse_moods(moods_raw, problems)
 
-    def entries(name: str, parse: Callable[[int, Any], Any]) -> list[Any]:
-        raw = data.get(name, [])
-        if not isinstance(raw, list):
-            problems.append(f"top level: {name!r} must be an array of tables ([[{name}]])")
-            return []
-        return [parse(i, body) for i, body in enumerate(raw, 1)]
+    def entries(kind: str, parse: Callable[[str, int, Any], Any]) -> list[Any]:
+        found = []
+        for name, part in parts:
+            raw = part.get(kind, [])
+            if not isinstance(raw, list):
+                where = f"{name}: " if name else ""
+                problems.append(f"{where}top level: {kind!r} must be an array of tables ([[{kind}]])")
+                continue
+            found += [parse(f"{name}: " if name else "", i, body) for i, body in enumerate(raw, 1)]
+        return found
 
-    dramas: list[Drama] = entries("drama", lambda i, b: _parse_drama(i, b, moods, problems))
-    osts: list[Ost] = entries("ost", lambda i, b: _parse_ost(i, b, problems))
+    dramas: list[Drama] = entries("drama", lambda w, i, b: _parse_drama(w, i, b, moods, problems))
+    osts: list[Ost] = entries("ost", lambda w, i, b: _parse_ost(w, i, b, problems))
     if not dramas:
         problems.append("top level: the catalog has no [[drama]] entries")
 
@@ -444,21 +486,33 @@ def parse_catalog(path: Path, data: dict[str, Any]) -> Catalog:
     return Catalog(path=path, moods=moods, dramas=tuple(dramas), osts=tuple(osts))
 
 
-def load_catalog(path: Path) -> Catalog:
+def _read_toml(path: Path, label: str) -> dict[str, Any]:
+    where = f"{label}: " if label else ""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise CatalogError(path, [f"cannot read the file: {exc.strerror or exc}"]) from None
+        raise CatalogError(path, [f"{where}cannot read the file: {exc.strerror or exc}"]) from None
     except UnicodeDecodeError:
-        raise CatalogError(path, ["the file is not UTF-8 text"]) from None
+        raise CatalogError(path, [f"{where}the file is not UTF-8 text"]) from None
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise CatalogError(path, [f"not valid TOML: {exc}"]) from None
+        raise CatalogError(path, [f"{where}not valid TOML: {exc}"]) from None
     except RecursionError:
-        raise CatalogError(path, ["not valid TOML: nested too deeply to read"]) from None
+        raise CatalogError(path, [f"{where}not valid TOML: nested too deeply to read"]) from None
+
+
+def load_catalog(path: Path) -> Catalog:
+    """A catalog file, or a folder whose .toml files (moods, dramas, OSTs…) are read as one catalog."""
+    if path.is_dir():
+        names = sorted(p for p in path.glob("*.toml") if p.is_file())
+        if not names:
+            raise CatalogError(path, ["the folder has no .toml files"])
+        files = [(p.name, _read_toml(p, p.name)) for p in names]
+    else:
+        files = [("", _read_toml(path, ""))]
     try:
-        return parse_catalog(path, data)
+        return parse_catalog(path, {}, files)
     except CatalogError:
         raise
     except (RecursionError, TypeError, ValueError, AttributeError, KeyError) as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 import discord
@@ -12,7 +13,7 @@ from bot import lean
 from bot.catalog import Catalog
 from bot.commands_hash import sync_key, tree_hash
 from bot.config import OperatorError, Settings
-from bot.i18n import Translator
+from bot.i18n import Translator, set_command_ids
 from bot.picks import PickHistory
 from bot.storage import Storage
 from bot.tree import TearjerkerTree
@@ -152,6 +153,11 @@ class Tearjerker(commands.AutoShardedBot):
         digest = tree_hash(await self.command_payload(guild))
         if not force and await self.storage.get_meta(key) == digest:
             log.info("application commands unchanged since the last sync; not syncing")
+            known = await self.storage.get_meta(f"{key}:ids")
+            if known is None:  # synced by an older version, which kept no ids: ask once
+                await self._remember_ids(key, await self.tree.fetch_commands(guild=guild))
+            else:
+                set_command_ids(json.loads(known))
             return False
         try:
             synced = await self.tree.sync(guild=guild)
@@ -165,9 +171,16 @@ class Tearjerker(commands.AutoShardedBot):
                 f"Discord refused to register the slash commands {where}: {exc.text}"
             ) from None
         await self.storage.set_meta(key, digest)
+        await self._remember_ids(key, synced)
         where = f"guild {guild.id}" if guild else "globally"
         log.info("synced %d application commands %s", len(synced), where)
         return True
+
+    async def _remember_ids(self, key: str, commands: list[discord.app_commands.AppCommand]) -> None:
+        """Replies mention commands by id (</tears forget:ID>): clickable, in each member's language."""
+        ids = {command.name: command.id for command in commands}
+        set_command_ids(ids)
+        await self.storage.set_meta(f"{key}:ids", json.dumps(ids))
 
     async def on_ready(self) -> None:
         log.info("ready as %s (id %s) in %d servers", self.user, self.user and self.user.id, len(self.guilds))

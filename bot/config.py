@@ -17,7 +17,7 @@ from dotenv import dotenv_values
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///data/tearjerker.db"
-DEFAULT_CATALOG_PATH = PROJECT_ROOT / "data" / "catalog.toml"
+DEFAULT_CATALOG_PATH = PROJECT_ROOT / "data" / "catalog"
 DEFAULT_ENV_FILE = PROJECT_ROOT / ".env"
 
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
@@ -159,8 +159,10 @@ def load_settings(
 
     catalog_raw = get("CATALOG_PATH")
     catalog_path = _resolve(catalog_raw) if catalog_raw else DEFAULT_CATALOG_PATH
-    if not catalog_path.is_file():
-        raise SettingsError(f"CATALOG_PATH: no file at {catalog_path}; point it at a catalog .toml file")
+    if not catalog_path.exists():
+        raise SettingsError(
+            f"CATALOG_PATH: nothing at {catalog_path}; point it at a catalog .toml file or a folder of them"
+        )
 
     log_level = (get("LOG_LEVEL") or "INFO").upper()
     if log_level not in _LOG_LEVELS:

@@ -60,7 +60,9 @@ def drama_embed(
     embed.add_field(name=t(locale, "pick.aired"), value=f"{drama.year} · {drama.network}", inline=True)
     embed.add_field(name=t(locale, "pick.era"), value=t(locale, f"era.{drama.era}"), inline=True)
     embed.add_field(name=t(locale, "pick.tear_rating"), value=tear_meter(drama.tears), inline=True)
-    cast = "\n".join(t(locale, "pick.cast_line", actor=m.actor_for(lang), role=m.role) for m in drama.cast)
+    cast = "\n".join(
+        t(locale, "pick.cast_line", actor=m.actor_for(lang), role=m.role_for(lang)) for m in drama.cast
+    )
     embed.add_field(name=t(locale, "pick.cast"), value=cast, inline=False)
     moods = [catalog.moods[m] for m in drama.moods if m in catalog.moods]
     embed.add_field(
@@ -92,8 +94,11 @@ def ost_embed(
 ) -> discord.Embed:
     lang = language_of(locale)
     drama = catalog.drama(ost.drama_id)
-    title = f"🎵 {ost.song}" + (f" · {ost.hangul}" if ost.hangul else "")
-    artist = ost.artist + (f" ({ost.artist_hangul})" if ost.artist_hangul else "")
+    # Korean readers see the Korean title and the artist's Hangul name first.
+    songs = [ost.song, ost.hangul] if lang != "ko" else [ost.hangul, ost.song]
+    artists = [ost.artist, ost.artist_hangul] if lang != "ko" else [ost.artist_hangul, ost.artist]
+    title = "🎵 " + " · ".join(dict.fromkeys(x for x in songs if x))
+    artist = " · ".join(dict.fromkeys(x for x in artists if x))
     embed = discord.Embed(title=title, colour=COLOUR)
     embed.add_field(name=t(locale, "pick.artist"), value=artist, inline=True)
     embed.add_field(

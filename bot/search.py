@@ -31,7 +31,7 @@ T = TypeVar("T")
 
 FUZZY_CUTOFF = 72.0
 ACCEPT = 80.0  # a free-text lookup's best match must score this (0-100) to be taken as meant
-CLOSEST_FLOOR = 62.0  # "closest titles" below this similarity (0-100) are not close: none are named
+CLOSEST_FLOOR = 70.0  # "closest titles" below this similarity (0-100) are not close: none are named
 MAX_QUERY_LEN = 100
 SUFFIX_WEIGHT = 0.97  # a match on a later word ranks just below one on the whole name
 PREFIX_SCAN = 64  # keys scored for a prefix shared by many
@@ -50,6 +50,7 @@ class SearchIndex(Generic[T]):
     def __init__(self, entries: Sequence[tuple[T, Sequence[tuple[str, float]]]]) -> None:
         self._items: list[T] = []
         postings: dict[str, dict[int, float]] = {}
+        names: dict[str, dict[int, float]] = {}
         for position, (item, keys) in enumerate(entries):
             self._items.append(item)
             for text, weight in keys:
@@ -61,8 +62,15 @@ class SearchIndex(Generic[T]):
                     w = weight if start == 0 else weight * SUFFIX_WEIGHT
                     owners = postings.setdefault(key, {})
                     owners[position] = max(owners.get(position, 0.0), w)
+                    if start == 0:
+                        whole = names.setdefault(key, {})
+                        whole[position] = max(whole.get(position, 0.0), w)
         self._keys: list[str] = sorted(postings)
         self._postings: list[tuple[tuple[int, float], ...]] = [tuple(postings[k].items()) for k in self._keys]
+        # Whole names only (not their later words), by key index: what a free-text lookup may match.
+        self._names: list[tuple[tuple[int, float], ...]] = [
+            tuple(names.get(k, {}).items()) for k in self._keys
+        ]
         # The same keys reversed, for the block that shares a query's ending.
         reversed_keys = sorted((key[::-1], i) for i, key in enumerate(self._keys))
         self._rkeys: list[str] = [r for r, _ in reversed_keys]
@@ -144,14 +152,25 @@ class SearchIndex(Generic[T]):
         candidates = set(range(*self._range(q))) | set(self._typo_candidates(q))
         best: dict[int, tuple[float, int]] = {}  # item -> (score, key index)
         for i in candidates:
+            if not self._names[i]:
+                continue  # only the later words of some name ("Friends" of "Dear My Friends"): too loose
             score = _strict_score(q, self._keys[i])
-            for owner, weight in self._postings[i]:
+            for owner, weight in self._names[i]:
                 value = score * weight
                 if value > best.get(owner, (0.0, -1))[0]:
                     best[owner] = (value, i)
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
         if not ranked or ranked[0][1][0] < ACCEPT:
             return []
+        lo, hi = self._range(q)
+        begun = {
+            owner
+            for i in range(lo, min(hi, lo + PREFIX_SCAN))
+            if self._keys[i] != q
+            for owner, _ in self._names[i]
+        }
+        if len(begun) > 1 and not any(self._keys[i] == q and self._names[i] for i in range(lo, hi)):
+            return []  # the beginning of several titles ("Reply", "It's Okay"): which one is not ours to guess
         top_score, top_key = ranked[0][1]
         tied = [(owner, key) for owner, (score, key) in ranked if score >= top_score - 2.0]
         if any(key != top_key for _owner, key in tied):
@@ -169,11 +188,16 @@ class SearchIndex(Generic[T]):
             return []
         lo, hi = self._range(q)
         scored = [(200.0, i) for i in range(lo, min(hi, lo + PREFIX_SCAN))] if len(q) >= 3 else []
+        # Names that share a good part of the beginning ("Hotel King" -> "Hotel Del Luna").
+        lo, hi = self._longest_block(self._keys, q)
+        if 0 < hi - lo <= 8 and _shared_prefix(q, self._keys[lo]) >= max(4, len(q) // 2):
+            scored += [(150.0, i) for i in range(lo, hi)]
         scored += [
             (score, i)
-            for _key, score, i in process.extract(
+            for key, score, i in process.extract(
                 q, self._keys, scorer=fuzz.ratio, score_cutoff=CLOSEST_FLOOR, limit=limit * 8
             )
+            if len(key) >= 4
         ]
         owners: dict[int, None] = {}
         for _score, i in sorted(scored, key=lambda si: -si[0]):
@@ -193,3 +217,12 @@ def _strict_score(q: str, key: str) -> float:
         if coverage >= 0.5:
             score = max(score, fuzz.ratio(q, key[: len(q)]) * (0.84 + 0.16 * coverage))
     return score
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n

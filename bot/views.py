@@ -47,7 +47,7 @@ class AgainButton(
     async def callback(self, interaction: discord.Interaction[Tearjerker]) -> None:  # type: ignore[override]
         interaction.client.track_current_task()
         if interaction.user.id != self.owner:
-            command = "/cry" if self.kind == "cry" else "/ost"
+            command = "</cry>" if self.kind == "cry" else "</ost>"
             await safe_reply(interaction, t(interaction.locale, "pick.not_yours", command=command))
             return
         cog: Rerolls | None = interaction.client.get_cog(COG_FOR_KIND[self.kind])  # type: ignore[assignment]

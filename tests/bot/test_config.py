@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -61,7 +62,7 @@ def test_env_file_is_read_and_the_environment_wins(tmp_path):
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
         ("DEV_GUILD_ID", "abc", "DEV_GUILD_ID"),
         ("DISCORD_APPLICATION_ID", "42", "DISCORD_APPLICATION_ID"),
-        ("CATALOG_PATH", "/nowhere/catalog.toml", "CATALOG_PATH: no file"),
+        ("CATALOG_PATH", "/nowhere/catalog.toml", "CATALOG_PATH: nothing at"),
         ("CATCHUP_DAYS", "a week", "CATCHUP_DAYS"),
         ("CATCHUP_DAYS", "400", "CATCHUP_DAYS"),
         ("VOTE_EMOJIS", " , ", "VOTE_EMOJIS"),
@@ -148,7 +149,7 @@ def test_cli_without_token_prints_one_line_and_exits_2(tmp_path):
 def test_cli_check_accepts_the_shipped_catalog_from_another_folder(tmp_path):
     result = run_cli("check", env={"DISCORD_TOKEN": FAKE_TOKEN}, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "Catalog OK: 15 dramas, 5 OSTs" in result.stdout
+    assert re.search(r"Catalog OK: \d\d dramas, \d\d OSTs", result.stdout)
     assert FAKE_TOKEN not in result.stdout + result.stderr
 
 

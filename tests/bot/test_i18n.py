@@ -8,7 +8,18 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.i18n import DEFAULT, LANGUAGES, Translator, catalogue, language_of, messages, placeholders, t
+from bot.i18n import (
+    DEFAULT,
+    LANGUAGES,
+    Translator,
+    catalogue,
+    language_of,
+    messages,
+    particle,
+    placeholders,
+    set_command_ids,
+    t,
+)
 
 
 def test_every_english_message_has_a_korean_translation():
@@ -70,3 +81,42 @@ async def test_the_translator_answers_by_location_and_leaves_english_alone():
         == "🕯️ 상실과 이별"
     )
     assert await translator.translate(app_commands.locale_str("tears"), en, name) is None
+
+
+@pytest.mark.parametrize(
+    ("word", "template", "expected"),
+    [
+        ("도깨비", "(이)라는", "라는"), ("눈물의 여왕", "(이)라는", "이라는"), ("Goblin", "(이)라는", "이라는"),
+        ("My Mister", "(이)라는", "라는"), ("Hotel King", "(이)라는", "이라는"), ("2521", "(이)라는", "이라는"),
+        ("1994", "(이)라는", "라는"), ("“호텔 델루나”", "(이)라는", "라는"), ("**미생**", "은(는)", "은"),
+        ("서울", "(으)로", "로"), ("부산", "(으)로", "으로"), ("시그널", "(으)로", "로"), ("1987", "(으)로", "로"),
+        ("투표 설정", "(으)로", "으로"), ("노래", "을(를)", "를"), ("눈물", "이(가)", "이"),
+    ],
+)  # fmt: skip
+def test_korean_particles_follow_the_word_before_them(word, template, expected):
+    assert particle(word, template) == expected
+
+
+def test_no_particle_template_reaches_a_korean_member():
+    params = {"query": "Goblin", "text": "25:99", "name": "Mars/Base", "status": 500, "value": "x",
+              "command": "</cry>"}  # fmt: skip
+    for key, text in messages("ko").items():
+        wanted = {name: params.get(name, "값") for name in placeholders(text)}
+        rendered = t("ko", key, **wanted)
+        assert not re.search(r"\((으|이)\)|[은이을과]\((는|가|를|와)\)", rendered), (key, rendered)
+
+
+def test_commands_are_mentioned_so_they_render_clickable_in_the_members_language():
+    set_command_ids({"poll": 1234567890123456789, "cry": 42})
+    try:
+        assert (
+            t("en", "poll.none")
+            == "No weekly poll here yet. Set one up with </poll setup:1234567890123456789>."
+        )
+        assert (
+            t("ko", "poll.none")
+            == "아직 주간 투표가 없어요. </poll setup:1234567890123456789>으로 설정해 주세요."
+        )
+    finally:
+        set_command_ids({})
+    assert t("en", "poll.none").endswith("Set one up with /poll setup.")  # ids unknown yet: plain text

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import tomllib
+import shutil
 
 import pytest
 
@@ -44,12 +44,11 @@ async def test_commands_sync_only_when_they_changed(fake, start_bot, tmp_path):
     assert len(fake.command_syncs) == 1
     await running.stop()
     # An operator's catalog with other moods changes the /cry choices: that is a change to sync.
-    data = DEFAULT_CATALOG_PATH.read_text(encoding="utf-8").replace(
-        'label = "Healing"', 'label = "Healing slowly"'
-    )
-    custom = tmp_path / "catalog.toml"
-    custom.write_text(data, encoding="utf-8")
-    tomllib.loads(data)
+    custom = tmp_path / "catalog"
+    shutil.copytree(DEFAULT_CATALOG_PATH, custom)
+    moods = (custom / "moods.toml").read_text(encoding="utf-8")
+    (custom / "moods.toml").write_text(moods.replace('label = "Healing"', 'label = "Healing slowly"'))
+    assert "Healing slowly" in (custom / "moods.toml").read_text(encoding="utf-8")
     await start_bot(catalog_path=custom)
     assert len(fake.command_syncs) == 2
 

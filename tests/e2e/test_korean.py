@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import time
 
+from bot.catalog import load_catalog
+from bot.config import DEFAULT_CATALOG_PATH
 from tests.e2e.conftest import completed_pick, eventually
 from tests.fakediscord import P
+
+CATALOG = load_catalog(DEFAULT_CATALOG_PATH)
 
 
 def walk(command: dict):
@@ -43,10 +47,11 @@ async def test_a_korean_member_gets_cry_in_korean(fake, start_bot, guild):
     )
     embed = message.embed
     assert embed["title"] == "미스터 션샤인 · Mr. Sunshine"
-    assert embed["description"].startswith("조선에서 노비로 태어난 소년은")
-    assert "이병헌 — Eugene Choi 역" in message.field("출연")
+    drama = CATALOG.drama("mr-sunshine")
+    assert embed["description"] == drama.pitch_ko
+    assert "이병헌 — 유진 초이 역" in message.field("출연")  # the actor and the role, both in Hangul
     assert message.field("시대") == "사극·시대극"
-    assert message.field("스포일러 (눌러서 보기)").startswith("||유진은")
+    assert message.field("스포일러 (눌러서 보기)") == f"||{drama.spoiler_ko}||"
     assert "역사의 무게" in message.field("분위기")
     assert embed["footer"]["text"].startswith("Mina 님을 위한 추천")
     assert message.components[0]["components"][0]["label"] == "하나 더"
@@ -59,8 +64,10 @@ async def test_a_korean_member_gets_ost_and_autocomplete_in_korean(fake, start_b
     choices = await fake.autocomplete(mina, channel, "ost", "query", "바람꽃")
     assert choices[0] == {"name": "바람꽃 — 이선희 (푸른 바다의 전설)", "value": "windflower"}
     message = await completed_pick(fake, await fake.run_command(mina, channel, "ost", query="windflower"))
-    assert message.field("장면 (스포일러)").startswith("||함께 만든 기억이")
-    assert message.field("가수") == "Lee Sun-hee (이선희)"
+    # A Korean reader sees the Korean song title and the artist's Hangul name first.
+    assert message.embed["title"] == "🎵 바람꽃 · Windflower"
+    assert message.field("가수") == "이선희 · Lee Sun-hee"
+    assert message.field("장면 (스포일러)") == f"||{CATALOG.get('windflower').scene_ko}||"
     titles = await fake.autocomplete(mina, channel, "cry", "title", "눈이 부")
     assert titles[0]["name"].startswith("눈이 부시게 · The Light in Your Eyes")
 
@@ -77,9 +84,13 @@ async def test_a_korean_member_gets_tears_and_errors_in_korean(fake, start_bot, 
     assert "**옷소매 붉은 끝동** — 1 😭" in chart.embed["description"]
     mine = await (await fake.run_command(mina, channel, "tears me")).wait_answer()
     assert mine.embed["title"] == "Tissue Box에서 보고 운 작품"
-    error = await (await fake.run_command(mina, channel, "cry", title="zzqx wwvv")).wait_answer()
-    assert error.ephemeral and error.content.startswith("“zzqx wwvv”(이)라는 작품을 찾지 못했어요.")
-    assert "가장 비슷한 작품:" in error.content
+    error = await (await fake.run_command(mina, channel, "cry", title="Hotel King")).wait_answer()
+    assert error.ephemeral and error.content.startswith("“Hotel King”이라는 작품을 찾지 못했어요.")
+    assert "가장 비슷한 작품: **호텔 델루나**" in error.content
+    error = await (await fake.run_command(mina, channel, "cry", title="우리 별")).wait_answer()
+    assert error.content.startswith("“우리 별”이라는 작품을 찾지 못했어요.")
+    error = await (await fake.run_command(mina, channel, "cry", title="바다")).wait_answer()
+    assert error.content.startswith("“바다”라는 작품을 찾지 못했어요.")
 
 
 async def test_an_english_member_in_the_same_server_still_gets_english(fake, start_bot, guild, member):

@@ -30,7 +30,7 @@ async def test_ost_query_finds_by_article_romanisation(fake, start_bot, guild, m
         await fake.run_command(member, fake.general(guild), "ost", query="Lee Seun hee")
     ).wait_answer()
     assert message.embed["title"] == "🎵 Windflower · 바람꽃"
-    assert message.field("Artist") == "Lee Sun-hee (이선희)"
+    assert message.field("Artist") == "Lee Sun-hee · 이선희"
     assert "The Legend of the Blue Sea" in message.field("Drama")
     assert quote_plus("바람꽃") in message.field("Listen")
 
@@ -45,7 +45,7 @@ async def test_ost_autocomplete_handles_typos_and_hangul(fake, start_bot, guild,
     }
     hangul = await fake.autocomplete(member, channel, "ost", "query", "사랑이 아")
     assert hangul[0]["value"] == "my-love-is-hurt"
-    assert len(await fake.autocomplete(member, channel, "ost", "query", "")) == len(CATALOG.osts)
+    assert len(await fake.autocomplete(member, channel, "ost", "query", "")) == min(25, len(CATALOG.osts))
 
 
 async def test_ost_autocomplete_value_picks_exactly_that_song(fake, start_bot, guild, member):
@@ -53,14 +53,19 @@ async def test_ost_autocomplete_value_picks_exactly_that_song(fake, start_bot, g
     message = await (
         await fake.run_command(member, fake.general(guild), "ost", query="starlight")
     ).wait_answer()
-    assert message.embed["title"] == "🎵 Starlight"
+    assert message.embed["title"] == "🎵 Starlight · 그리움"
 
 
 async def test_ost_unknown_query_suggests_the_closest_songs(fake, start_bot, guild, member):
     await start_bot()
     channel = fake.general(guild)
-    message = await (await fake.run_command(member, channel, "ost", query="qqqq zzzz")).wait_answer()
-    assert message.ephemeral and "Closest in the catalog:" in message.content
+    message = await (
+        await fake.run_command(member, channel, "ost", query="Stay With Me Tonight")
+    ).wait_answer()
+    assert message.ephemeral and "couldn't find anything called “Stay With Me Tonight”" in message.content
+    assert "Closest in the catalog: **Stay With Me — Chanyeol & Punch**" in message.content
+    message = await (await fake.run_command(member, channel, "ost", query="Dynamite")).wait_answer()
+    assert message.ephemeral and message.content == "I couldn't find anything called “Dynamite”."
     assert fake.messages_in(channel) == []
 
 
