@@ -69,6 +69,9 @@ ARTISTS = [
 ]
 
 
+SOURCES = ["https://example.org/one", "https://example.org/two"]
+
+
 def generated_catalog(titles: int, rng: random.Random) -> Catalog:
     dramas, osts = [], []
     n_dramas = max(1, titles // 5)
@@ -87,6 +90,7 @@ def generated_catalog(titles: int, rng: random.Random) -> Catalog:
                 "cast": [{"actor": f"Actor {d}", "role": f"Role {d}"}],
                 "pitch": "A generated pitch.",
                 "spoiler": "A generated spoiler.",
+                "sources": SOURCES,
             }
         )
     for o in range(titles):
@@ -99,6 +103,7 @@ def generated_catalog(titles: int, rng: random.Random) -> Catalog:
                 "artist": rng.choice(ARTISTS),
                 "drama": f"d{o % n_dramas}",
                 "scene": "A generated scene.",
+                "sources": SOURCES,
             }
         )
     data = {"moods": {"sad": {"label": "Sad"}}, "drama": dramas, "ost": osts}

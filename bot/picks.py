@@ -1,8 +1,8 @@
 """Choosing what to show a member: every title that fits their options once before any comes back.
 
 A member's history per kind (drama or OST) is when each title was last shown to them, and which titles
-they said they cried to. Titles never shown come first, at random; then the ones shown longest ago;
-titles the member cried to come after all the others.
+they said they cried to. Titles never shown come first, at random, the ones they cried to after the
+others; then the ones shown longest ago.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ _RNG = random.Random()  # one generator: seeding a new one per pick cost more th
 
 @dataclass(slots=True)
 class History:
-    """One member's history for one kind: title -> when last shown, and the titles they cried to."""
+    """One member's history for one kind: title -> when last shown (the id of the message that showed
+    it, which grows with time), and the titles they cried to."""
 
     shown: dict[str, int] = field(default_factory=dict)
     cried: frozenset[str] = frozenset()
@@ -38,14 +39,16 @@ class History:
 
 
 def choose(candidates: Sequence[T], history: History, rng: random.Random | None = None) -> T:
-    """Never shown first (at random), then shown longest ago; titles cried to after every other."""
+    """Titles never shown first, at random, those the member cried to after the others; then the one
+    shown longest ago. So every title that fits comes once before any comes again, and each round
+    keeps the order of the first, the ones cried to at its end."""
     if not candidates:
         raise ValueError("no candidates to choose from")
     rng = rng or _RNG
     shown, cried = history.shown, history.cried
 
-    def rank(c: T) -> tuple[bool, int]:
-        return (c.id in cried, shown.get(c.id, -1))
+    def rank(c: T) -> tuple[int, bool]:
+        return (shown.get(c.id, -1), c.id in cried)
 
     best = min(rank(c) for c in candidates)
     return rng.choice([c for c in candidates if rank(c) == best])
@@ -85,7 +88,7 @@ class PickHistory:
         self._held.move_to_end(key)
         return held
 
-    def shown(self, member_id: int, kind: str, title_id: str, at: int | None = None) -> None:
+    def shown(self, member_id: int, kind: str, title_id: str, message_id: int) -> None:
         held = self._held.get((member_id, kind))
         if held is not None:  # not held: the database has it once the pick is recorded
-            held.shown[title_id] = int(time.time()) if at is None else at
+            held.shown[title_id] = message_id

@@ -26,10 +26,10 @@ async def present(interaction: discord.Interaction[Tearjerker], title: Title, vi
     render = drama_embed if isinstance(title, Drama) else ost_embed
     embed = render(title, bot.catalog, interaction.locale, picked_for=name, tears=tears)  # type: ignore[arg-type]
     response = await interaction.response.send_message(embed=embed, view=view)
-    bot.history.shown(interaction.user.id, title.kind, title.id)
     message = response.resource
     if not isinstance(message, discord.InteractionMessage):
         message = await interaction.original_response()
+    bot.history.shown(interaction.user.id, title.kind, title.id, message.id)
     await bot.storage.record_presented(
         message_id=message.id,
         guild_id=interaction.guild_id,

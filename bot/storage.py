@@ -449,10 +449,11 @@ class Storage:
         return found
 
     async def pick_history(self, member_id: int, kind: str) -> tuple[dict[str, int], set[str]]:
-        """For the picker, in one read: when each title of this kind was last shown to the member,
-        and the titles they cried to (in any server)."""
+        """For the picker, in one read: when each title of this kind was last shown to the member (as
+        the id of the message that showed it: ids grow with time, finer than seconds), and the titles
+        they cried to (in any server)."""
         rows = await self._all(
-            "SELECT title_id, MAX(created_at), 0 FROM presented_message WHERE requested_by = ? AND kind = ?"
+            "SELECT title_id, MAX(message_id), 0 FROM presented_message WHERE requested_by = ? AND kind = ?"
             " GROUP BY title_id UNION ALL SELECT DISTINCT title_id, 0, 1 FROM vote WHERE user_id = ?",
             (member_id, kind, member_id),
         )

@@ -6,7 +6,7 @@ import logging
 
 from bot.catalog import load_catalog
 from bot.config import DEFAULT_CATALOG_PATH
-from tests.e2e.conftest import completed_pick
+from tests.e2e.conftest import completed_pick, eventually
 from tests.fakediscord import P
 
 CATALOG = load_catalog(DEFAULT_CATALOG_PATH)
@@ -83,6 +83,34 @@ async def test_cry_does_not_repeat_recent_picks(fake, start_bot, guild, member):
     for _ in range(6):
         seen.append(drama_of(await completed_pick(fake, await fake.run_command(member, channel, "cry"))).id)
     assert len(set(seen)) == len(seen), seen
+
+
+async def test_every_drama_that_fits_comes_once_before_any_repeats_across_a_restart(
+    fake, start_bot, guild, member
+):
+    fits = {d.id for d in CATALOG.filter_dramas(era="historical", min_tears=4)}
+    assert len(fits) >= 6
+    running = await start_bot()
+    channel = fake.general(guild)
+
+    async def pick():
+        record = await fake.run_command(member, channel, "cry", era="historical", tears=4)
+        return await completed_pick(fake, record)
+
+    seen = [drama_of(await pick()).id for _ in range(len(fits) // 2)]
+    await running.stop()
+    running = await start_bot()  # the rotation is kept in the database
+    messages = [await pick() for _ in range(len(fits) - len(seen))]
+    seen += [drama_of(m).id for m in messages]
+    assert sorted(seen) == sorted(fits)  # each once
+    # The member cries to the last one; a new round starts with the one shown longest ago, and the
+    # one they cried to comes last.
+    await fake.add_reaction(member, messages[-1])
+    await eventually(lambda: running.storage.tally(guild.id, seen[-1]), 1)
+    running.bot.history._held.clear()  # as after the cache's refresh interval
+    again = [drama_of(await pick()).id for _ in range(len(fits))]
+    assert again[0] == seen[0] and again[-1] == seen[-1]
+    assert sorted(again) == sorted(fits)
 
 
 async def test_cry_by_title_accepts_free_text_and_hangul(fake, start_bot, guild, member):
