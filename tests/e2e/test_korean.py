@@ -159,3 +159,21 @@ async def test_an_english_poll_can_be_chosen_for_a_korean_server(fake, start_bot
     )
     [post] = [m for m in fake.messages_in(channel) if m.poll]
     assert post.poll["question"]["text"].startswith("Which of these K-dramas")
+
+
+async def test_replies_mention_commands_by_id_so_they_render_clickable_in_the_members_language(
+    fake, start_bot, guild
+):
+    await start_bot()
+    ids = {name: command["id"] for name, command in fake.commands().items()}
+    mina = fake.create_member(guild, "mina", locale="ko")
+    joon = fake.create_member(guild, "joon")
+    mine = await (await fake.run_command(mina, fake.general(guild), "tears me")).wait_answer()
+    assert f"</cry:{ids['cry']}>나 </ost:{ids['ost']}> 추천이" in mine.embed["description"]
+    mine = await (await fake.run_command(joon, fake.general(guild), "tears me")).wait_answer()
+    assert f"React 😭 on a </cry:{ids['cry']}> or </ost:{ids['ost']}> pick" in mine.embed["description"]
+    admin = fake.create_member(
+        guild, "admin", locale="ko", roles=[fake.create_role(guild, "M", P.MANAGE_GUILD)]
+    )
+    status = await (await fake.run_command(admin, fake.general(guild), "poll status")).wait_answer()
+    assert status.content == f"아직 주간 투표가 없어요. </poll setup:{ids['poll']}>으로 설정해 주세요."
