@@ -10,7 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.storage import PRAGMAS, bundled_migrations
+from bot.db import bundled_migrations
+from bot.db.sqlite import PRAGMAS
 
 
 def median(values: Sequence[float]) -> float:

@@ -18,7 +18,7 @@ from bench.common import Goal, median, report
 from bot.catalog import load_catalog
 from bot.client import Tearjerker
 from bot.config import DEFAULT_CATALOG_PATH, Settings
-from bot.storage import Storage
+from bot.db import Storage
 from tests.fakediscord import running_fake
 
 

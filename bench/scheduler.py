@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from bench.common import Goal, median, percentile, report, sqlite_connection
-from bot.storage import Storage
+from bot.db import Storage
 
 NOW = 1_800_000_000
 

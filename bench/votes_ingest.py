@@ -16,7 +16,10 @@ from pathlib import Path
 import aiosqlite
 
 from bench.common import Goal, median, report, sqlite_connection
-from bot.storage import MAX_BATCH, PRAGMAS, VOTE_CHANGE_SQL, Storage, VoteChange
+from bot.db import Storage, VoteChange
+from bot.db.models import VOTE_CHANGE_SQL
+from bot.db.sqlite import PRAGMAS
+from bot.db.writer import MAX_BATCH
 
 GUILD, CHANNEL = 1, 2
 MESSAGES = 1000

@@ -21,7 +21,7 @@ import discord
 from bot.catalog import Catalog, load_catalog
 from bot.client import Tearjerker, invite_url
 from bot.config import OperatorError, Settings, load_settings, setup_logging
-from bot.storage import Storage
+from bot.db import Storage
 
 log = logging.getLogger("bot")
 

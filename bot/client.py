@@ -13,9 +13,9 @@ from bot import lean
 from bot.catalog import Catalog
 from bot.commands_hash import sync_key, tree_hash
 from bot.config import OperatorError, Settings
+from bot.db import Storage
 from bot.i18n import Translator, set_command_ids
 from bot.picks import PickHistory
-from bot.storage import Storage
 from bot.tree import TearjerkerTree
 from bot.views import AgainButton
 

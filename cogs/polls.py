@@ -39,7 +39,7 @@ from bot.schedule import (
 
 if TYPE_CHECKING:
     from bot.client import Tearjerker
-    from bot.storage import PollSchedule, WeeklyPoll
+    from bot.db import PollSchedule, WeeklyPoll
 
 log = logging.getLogger(__name__)
 

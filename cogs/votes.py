@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands, tasks
 
-from bot.storage import VoteChange
+from bot.db import VoteChange
 from bot.votes import emoji_key, poll_source, reaction_source, reconcile
 
 if TYPE_CHECKING:
     from bot.client import Tearjerker
+    from bot.db import PresentedMessage, WeeklyPoll
     from bot.lean import RawGuildChannelDelete
-    from bot.storage import PresentedMessage, WeeklyPoll
 
 log = logging.getLogger(__name__)
 

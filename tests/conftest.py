@@ -10,7 +10,7 @@ import pytest
 
 from bot.catalog import Catalog, load_catalog
 from bot.config import DEFAULT_CATALOG_PATH, ENV_FILE_VARIABLE, SETTING_NAMES
-from bot.storage import Storage
+from bot.db import Storage
 
 # Hermetic: a developer's own settings (their .env, or values exported in their shell) change nothing
 # the suite tests, in this process or in the bot processes it starts. Tests pass what they need.

@@ -8,15 +8,8 @@ import time
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.storage import (
-    Migration,
-    Storage,
-    StorageError,
-    VoteChange,
-    bundled_migrations,
-    migrate,
-    sql_statements,
-)
+from bot.db import Migration, Storage, StorageError, VoteChange, bundled_migrations
+from bot.db.sqlite import migrate, sql_statements
 
 
 async def test_new_database_is_created_with_its_folder_and_migrated(tmp_path):
@@ -37,7 +30,7 @@ async def test_migrations_run_once_across_reopen(tmp_path):
     await store.close()
     store = await Storage.open(path)
     try:
-        assert await migrate(store.writer._conn, path, bundled_migrations()) == 0
+        assert await migrate(store.backend._writer, path, bundled_migrations()) == 0
     finally:
         await store.close()
 
@@ -141,7 +134,7 @@ async def test_meta_round_trips_and_overwrites(storage):
 OPEN_AT = """
 import asyncio, sys, time
 from pathlib import Path
-from bot.storage import Storage
+from bot.db import Storage
 
 async def main() -> None:
     await asyncio.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # all processes start at once

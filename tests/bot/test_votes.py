@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.storage import Storage, VoteChange
+from bot.db import Storage, VoteChange
 from bot.votes import bar, reaction_source, reconcile
 
 GUILD, OTHER_GUILD, CHANNEL = 111, 222, 333
@@ -135,7 +135,7 @@ async def test_forget_here_and_everywhere(storage):
 
 async def test_a_failing_write_does_not_lose_its_batch(storage):
     await present(storage, 1, "mr-sunshine")
-    from bot.storage import Write
+    from bot.db import Write
 
     storage.writer.submit(Write("INSERT INTO nowhere VALUES (?)", (1,)))
     await apply(storage, VoteChange("add", 1, MINA, CRY))

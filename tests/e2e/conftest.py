@@ -14,7 +14,7 @@ import pytest
 from bot.catalog import load_catalog
 from bot.client import Tearjerker
 from bot.config import DEFAULT_CATALOG_PATH, Settings
-from bot.storage import Storage
+from bot.db import Storage
 from tests.fakediscord import FakeDiscord, Guild, Member, running_fake
 
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.storage import PollSchedule
+from bot.db import PollSchedule
 from tests.e2e.conftest import eventually
 from tests.fakediscord import Overwrite, P
 

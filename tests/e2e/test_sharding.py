@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
-from bot.storage import Storage
+from bot.db import Storage
 from tests.fakediscord import FakeDiscord, running_fake
 from tests.fakediscord.model import snowflake
 

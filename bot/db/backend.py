@@ -1,0 +1,111 @@
+"""The small interface a database backend implements, and what every backend shares.
+
+Queries are written once (bot/db/queries), with `?` placeholders; a backend runs them its own way and
+owns what truly differs: connecting, transactions, placeholders, the one batched vote statement, the
+schema version and how migrations are locked. The writer (bot/db/writer.py) drives the write side.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from bot.config import OperatorError
+
+Row = tuple[Any, ...]
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+
+class StorageError(OperatorError):
+    """The database cannot be used as it is. A database found in that state was left as it was."""
+
+    label = "Database error"
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def bundled_migrations(backend: str = "sqlite") -> list[Migration]:
+    """One backend's shipped migrations, in order; gaps or duplicates are a packaging bug. Both backends
+    carry the same numbers, so a schema version means the same schema on either."""
+    found = []
+    for entry in resources.files("bot.db.migrations").joinpath(backend).iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    if [m.version for m in found] != list(range(1, len(found) + 1)):
+        raise RuntimeError(
+            f"migrations must be numbered 0001.. without gaps, found {[m.name for m in found]}"
+        )
+    return found
+
+
+def refuse_newer(where: str, version: int, newest: int) -> None:
+    if version > newest:
+        raise StorageError(
+            f"{where} is at schema version {version}, newer than this bot knows ({newest}); "
+            "upgrade the bot instead of pointing an old one at a newer database"
+        )
+
+
+class Backend(ABC):
+    """Reads go through `fetch`; the write side (`begin` … `commit`) is used by the one writer only."""
+
+    name: str
+    where: str  # how errors name the database (a path, or a DSN without its password)
+
+    @abstractmethod
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = await self.fetch(sql, params)
+        return rows[0] if rows else None
+
+    @abstractmethod
+    async def begin(self) -> None: ...
+
+    @abstractmethod
+    async def commit(self) -> None: ...
+
+    @abstractmethod
+    async def rollback(self) -> None:
+        """Roll back the writer's transaction if one is open; never raises for a lost connection."""
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement in the writer's transaction; returns the rows it changed."""
+
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    @abstractmethod
+    async def apply_votes(self, rows: Sequence[Row]) -> None:
+        """A run of vote changes (op, message_id, user_id, source, at), in order, as one statement."""
+
+    @abstractmethod
+    async def schema_version(self) -> int: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    def is_outage(self, exc: BaseException) -> bool:
+        """Whether a failed write failed because the database could not be reached (keep it for later),
+        rather than because of the write itself (log it and drop it)."""
+        return False
+
+    @abstractmethod
+    async def reconnect(self) -> None:
+        """Re-establish the writer's connection after an outage (raises while still unreachable)."""
+
+
+def is_postgres_url(target: object) -> bool:
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))

@@ -1,0 +1,49 @@
+"""Storage: every named query the bot uses, over one backend, with every write through one writer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.db.backend import Backend, Migration, bundled_migrations, is_postgres_url
+from bot.db.queries.meta import MetaQueries
+from bot.db.queries.picks import PickQueries
+from bot.db.queries.polls import PollQueries
+from bot.db.queries.votes import VoteQueries
+from bot.db.writer import Writer
+
+
+class Storage(PickQueries, VoteQueries, PollQueries, MetaQueries):
+    """Owns the database. Build it with `await Storage.open(target)` (a SQLite file's path, or a
+    postgresql:// DSN); `close()` commits every queued write first."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self.writer = Writer(backend)
+        self.writer.start()
+
+    @property
+    def kind(self) -> str:
+        return self.backend.name
+
+    @classmethod
+    async def open(cls, target: Path | str, migrations: Sequence[Migration] | None = None) -> Storage:
+        """Open (creating if needed) and migrate. A database that is not ours, or that a newer bot
+        migrated, is refused with a StorageError before anything writes to it."""
+        if is_postgres_url(target):
+            from bot.db.postgres import PostgresBackend  # asyncpg is needed only for PostgreSQL
+
+            chosen = bundled_migrations("postgres") if migrations is None else migrations
+            return cls(await PostgresBackend.open(target, chosen))
+        from bot.db.sqlite import SQLiteBackend
+
+        chosen = bundled_migrations("sqlite") if migrations is None else migrations
+        return cls(await SQLiteBackend.open(Path(target), chosen))
+
+    async def close(self) -> None:
+        """Everything queued is committed before the connections close (SIGTERM, restarts)."""
+        await self.writer.close()
+        await self.backend.close()
+
+    async def schema_version(self) -> int:
+        return await self.backend.schema_version()
