@@ -10,12 +10,22 @@ import argparse
 import sys
 import time
 
-from bench import autocomplete, command_latency, gateway_burst, leaderboard, memory, scheduler, votes_ingest
+from bench import (
+    autocomplete,
+    command_latency,
+    gateway_burst,
+    leaderboard,
+    memory,
+    scheduler,
+    search_quality,
+    votes_ingest,
+)
 
 QUICK = {
     "votes_ingest": ["--events", "20000", "--repeat", "1"],
     "gateway_burst": ["--reactions", "5000", "--repeat", "1"],
     "autocomplete": ["--queries", "300"],
+    "search_quality": [],
     "command_latency": ["--rounds", "1"],
     "memory": ["--guilds", "2000"],
     "leaderboard": ["--votes", "100000", "--reads", "500"],
@@ -33,6 +43,7 @@ def main() -> int:
         "votes_ingest": votes_ingest,
         "gateway_burst": gateway_burst,
         "autocomplete": autocomplete,
+        "search_quality": search_quality,
         "command_latency": command_latency,
         "memory": memory,
         "leaderboard": leaderboard,

@@ -230,7 +230,11 @@ def drama_keys(d: Drama) -> list[tuple[str, float]]:
 
 
 def ost_keys(o: Ost, drama: Drama) -> list[tuple[str, float]]:
+    # Fans also type the artist with the song ("crush beautiful"), in either order.
     keys = [(o.song, 1.0), *((a, 1.0) for a in o.aliases), (o.artist, 0.95)]
+    keys += [(f"{o.artist} {o.song}", 1.0), (f"{o.song} {o.artist}", 1.0)]
+    if o.hangul and o.artist_hangul:
+        keys.append((f"{o.artist_hangul} {o.hangul}", 1.0))
     keys += [(a, 0.95) for a in o.artist_aliases]
     if o.hangul:
         keys.append((o.hangul, 1.0))

@@ -206,11 +206,22 @@ class SearchIndex(Generic[T]):
         return [self._items[o] for o in list(owners)[:limit]]
 
 
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
 def _strict_score(q: str, key: str) -> float:
     """How surely `q` (folded) means `key`: 100 for the name itself, high for a typo or two in it or
-    for most of its beginning typed (perhaps with a typo), low for anything looser."""
+    for most of its beginning typed (perhaps with a typo), low for anything looser. Numbers are never
+    a typo ("Reply 1997" is not "Reply 1994", though "Reply 88" is "Reply 1988"), and a name with more
+    typed after it is another name ("Beautiful Life" is not "Beautiful")."""
     if key == q:
         return 100.0
+    typed = _digits(q)
+    if typed and typed not in _digits(key):
+        return 0.0
+    if q.startswith(key) and len(q) - len(key) >= 3:
+        return 0.0
     score = fuzz.ratio(q, key)
     if len(key) > len(q) >= 4:
         coverage = len(q) / len(key)
