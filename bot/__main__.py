@@ -34,8 +34,8 @@ _TOKENISH = re.compile(r"[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]
 
 def _say(text: str, settings: Settings | None = None) -> None:
     """One line for the operator on stderr, with any secret taken out."""
-    if settings is not None and settings.token:
-        text = text.replace(settings.token, "[token redacted]")
+    for secret in settings.secrets if settings is not None else ():
+        text = text.replace(secret, "[redacted]")
     print(_TOKENISH.sub("[token redacted]", text), file=sys.stderr)
 
 
@@ -46,7 +46,7 @@ def _load() -> tuple[Settings, Catalog]:
 
 
 async def _run(settings: Settings, catalog: Catalog) -> None:
-    storage = await Storage.open(settings.database_path)
+    storage = await Storage.open(settings.database, pool_size=settings.db_pool_size)
     try:
         async with Tearjerker(settings=settings, storage=storage, catalog=catalog) as bot:
             loop = asyncio.get_running_loop()
@@ -58,7 +58,7 @@ async def _run(settings: Settings, catalog: Catalog) -> None:
 
 
 async def _sync(settings: Settings, catalog: Catalog, guild_id: int | None) -> None:
-    storage = await Storage.open(settings.database_path)
+    storage = await Storage.open(settings.database, pool_size=settings.db_pool_size)
     try:
         async with Tearjerker(
             settings=settings, storage=storage, catalog=catalog, sync_on_start=False
@@ -80,7 +80,7 @@ async def _application_id(settings: Settings) -> int:
 
 def _check(settings: Settings, catalog: Catalog) -> None:
     print("Settings OK.")
-    print(f"  database: {settings.database_path}")
+    print(f"  database: {settings.database_shown}")
     print(f"  catalog:  {settings.catalog_path}")
     print(f"  dev guild: {settings.dev_guild_id or 'none (commands are registered globally)'}")
     print(f"  application: {settings.application_id or 'looked up with the token'}")

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import dotenv_values
 
@@ -40,7 +41,7 @@ class SettingsError(OperatorError):
 # Every setting the bot reads, so tests can clear a developer's own values from their environment.
 SETTING_NAMES = (
     "DISCORD_TOKEN", "DISCORD_APPLICATION_ID", "DATABASE_URL", "CATALOG_PATH", "LOG_LEVEL", "DEV_GUILD_ID",
-    "VOTE_EMOJIS", "CATCHUP_DAYS", "SHARD_COUNT", "SHARD_IDS",
+    "VOTE_EMOJIS", "CATCHUP_DAYS", "SHARD_COUNT", "SHARD_IDS", "DB_POOL_SIZE",
 )  # fmt: skip
 # Names another settings file instead of the project's .env, or `none` for no file at all.
 ENV_FILE_VARIABLE = "TEARJERKER_ENV_FILE"
@@ -68,10 +69,23 @@ class Settings:
     catchup_days: int = 14
     shard_count: int | None = None  # None: as many as Discord recommends
     shard_ids: tuple[int, ...] | None = None  # None: all of them in this process
+    database_dsn: str | None = field(default=None, repr=False)  # postgresql://…; None: SQLite
+    db_pool_size: int = 10
 
     @property
-    def database_url(self) -> str:
-        return f"sqlite:///{self.database_path}"
+    def database(self) -> Path | str:
+        """What Storage.open takes: the PostgreSQL DSN, or the SQLite file."""
+        return self.database_dsn or self.database_path
+
+    @property
+    def database_shown(self) -> str:
+        """The database as logs, errors and `check` may show it: never with its password."""
+        return redact_dsn(self.database_dsn) if self.database_dsn else str(self.database_path)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        password = urlsplit(self.database_dsn).password if self.database_dsn else None
+        return tuple(s for s in (self.token, password) if s)
 
 
 def _resolve(path: str) -> Path:
@@ -80,14 +94,43 @@ def _resolve(path: str) -> Path:
     return p if p.is_absolute() else (PROJECT_ROOT / p)
 
 
-def parse_database_url(url: str) -> Path:
-    """`sqlite:///relative/file.db` (relative to the project) or `sqlite:////absolute/file.db`."""
+def redact_dsn(dsn: str) -> str:
+    """A DSN as it may be shown: its password replaced by ***."""
+    parts = urlsplit(dsn)
+    if parts.password is None:
+        return dsn
+    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def parse_postgres_url(url: str) -> str:
+    """`postgresql://user:password@host:port/database`: checked for its parts, never echoed with the
+    password."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise SettingsError(f"DATABASE_URL: {redact_dsn(url)} is not a valid postgresql:// address") from None
+    if not parts.hostname or not parts.path.strip("/"):
+        raise SettingsError(
+            "DATABASE_URL: a PostgreSQL address needs a host and a database name, "
+            "e.g. postgresql://tearjerker:PASSWORD@db.example:5432/tearjerker"
+        )
+    del port
+    return url
+
+
+def parse_database_url(url: str) -> Path | str:
+    """`sqlite:///relative/file.db` (relative to the project), `sqlite:////absolute/file.db`, or a
+    `postgresql://…` address (returned as it is)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return parse_postgres_url(url)
     prefix = "sqlite:///"
     if not url.startswith(prefix):
         scheme = url.split(":", 1)[0] if ":" in url else url
         raise SettingsError(
             f"DATABASE_URL: unsupported scheme {shown(scheme)}; use sqlite:///path/to/file.db "
-            "(relative to the project) or sqlite:////absolute/path.db"
+            "(relative to the project), sqlite:////absolute/path.db or postgresql://user:password@host/db"
         )
     rest = url[len(prefix) :]
     if not rest or rest.endswith("/"):
@@ -154,8 +197,12 @@ def load_settings(
             "copy it again from Developer Portal -> Bot -> Reset Token"
         )
 
-    database_path = parse_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
-    check_database_path(database_path)
+    database = parse_database_url(get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    if isinstance(database, Path):
+        check_database_path(database)
+    pool_raw = get("DB_POOL_SIZE") or "10"
+    if not pool_raw.isdigit() or not 1 <= int(pool_raw) <= 100:
+        raise SettingsError(f"DB_POOL_SIZE: {shown(pool_raw)} is not a number of connections from 1 to 100")
 
     catalog_raw = get("CATALOG_PATH")
     catalog_path = _resolve(catalog_raw) if catalog_raw else DEFAULT_CATALOG_PATH
@@ -182,7 +229,9 @@ def load_settings(
     app_id = get("DISCORD_APPLICATION_ID")
     return Settings(
         token=token,
-        database_path=database_path,
+        database_path=database if isinstance(database, Path) else _resolve(DEFAULT_DATABASE_URL[10:]),
+        database_dsn=database if isinstance(database, str) else None,
+        db_pool_size=int(pool_raw),
         catalog_path=catalog_path,
         log_level=log_level,
         dev_guild_id=_snowflake("DEV_GUILD_ID", dev_guild) if dev_guild else None,
@@ -218,18 +267,23 @@ def parse_shards(count_raw: str, ids_raw: str) -> tuple[int | None, tuple[int, .
 
 
 class RedactFilter(logging.Filter):
-    """Replaces the token wherever it would appear in a log line, whoever logs it."""
+    """Replaces the token (and the database password) wherever it would appear in a log line, whoever
+    logs it."""
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, *secrets: str) -> None:
         super().__init__()
-        self._secret = secret
+        self._secrets = [s for s in secrets if s]
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secret:
+        if not self._secrets:
             return True
         message = record.getMessage()
-        if self._secret in message:
-            record.msg = message.replace(self._secret, "[token redacted]")
+        if any(secret in message for secret in self._secrets):
+            for secret in self._secrets:
+                message = message.replace(
+                    secret, "[redacted]" if secret is not self._secrets[0] else "[token redacted]"
+                )
+            record.msg = message
             record.args = None
         return True
 
@@ -238,7 +292,7 @@ def setup_logging(settings: Settings) -> None:
     """One stderr handler whose filter redacts the token, even in discord.py's debug output."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
-    handler.addFilter(RedactFilter(settings.token))
+    handler.addFilter(RedactFilter(*settings.secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)

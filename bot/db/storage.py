@@ -27,14 +27,16 @@ class Storage(PickQueries, VoteQueries, PollQueries, MetaQueries):
         return self.backend.name
 
     @classmethod
-    async def open(cls, target: Path | str, migrations: Sequence[Migration] | None = None) -> Storage:
+    async def open(
+        cls, target: Path | str, migrations: Sequence[Migration] | None = None, *, pool_size: int = 10
+    ) -> Storage:
         """Open (creating if needed) and migrate. A database that is not ours, or that a newer bot
         migrated, is refused with a StorageError before anything writes to it."""
         if is_postgres_url(target):
             from bot.db.postgres import PostgresBackend  # asyncpg is needed only for PostgreSQL
 
             chosen = bundled_migrations("postgres") if migrations is None else migrations
-            return cls(await PostgresBackend.open(target, chosen))
+            return cls(await PostgresBackend.open(str(target), chosen, pool_size))
         from bot.db.sqlite import SQLiteBackend
 
         chosen = bundled_migrations("sqlite") if migrations is None else migrations

@@ -56,7 +56,9 @@ def test_env_file_is_read_and_the_environment_wins(tmp_path):
 @pytest.mark.parametrize(
     ("name", "value", "match"),
     [
-        ("DATABASE_URL", "postgresql://x/y", "unsupported scheme 'postgresql'"),
+        ("DATABASE_URL", "mysql://x/y", "unsupported scheme 'mysql'"),
+        ("DATABASE_URL", "postgresql://user:pw@host", "needs a host and a database name"),
+        ("DB_POOL_SIZE", "0", "DB_POOL_SIZE"),
         ("DATABASE_URL", "sqlite:///", "no file name"),
         ("DATABASE_URL", "sqlite:///:memory:", "in-memory"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL"),
@@ -198,3 +200,19 @@ def test_a_settings_error_never_echoes_a_token_shaped_value(setting):
     with pytest.raises(SettingsError) as raised:
         settings_from(env)
     assert setting in str(raised.value) and FAKE_TOKEN not in str(raised.value)
+
+
+def test_a_postgresql_url_is_taken_and_its_password_never_shown():
+    dsn = "postgresql://tearjerker:s3cret-pw@db.example:5432/tearjerker"
+    s = settings_from({"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": dsn, "DB_POOL_SIZE": "4"})
+    assert s.database == dsn and s.db_pool_size == 4
+    assert s.database_shown == "postgresql://tearjerker:***@db.example:5432/tearjerker"
+    assert "s3cret-pw" not in repr(s) and "s3cret-pw" in s.secrets
+
+
+def test_cli_check_never_prints_the_database_password(tmp_path):
+    dsn = "postgresql://tearjerker:s3cret-pw@db.example:5432/tearjerker"
+    result = run_cli("check", env={"DISCORD_TOKEN": FAKE_TOKEN, "DATABASE_URL": dsn}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "postgresql://tearjerker:***@db.example:5432/tearjerker" in result.stdout
+    assert "s3cret-pw" not in result.stdout + result.stderr

@@ -49,22 +49,32 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def start_bot(fake: FakeDiscord, db_path: Path) -> AsyncIterator[StartBot]:
+def db_target(backend: str, db_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """The bot's database for one test, on each backend in turn: a SQLite file or a new PostgreSQL
+    database on the session's server."""
+    return db_path if backend == "sqlite" else request.getfixturevalue("postgres_dsn")
+
+
+def settings_for(fake: FakeDiscord, target: Path | str, **extra: Any) -> Settings:
+    """Settings as an operator's .env would give them, for the fake Discord and this database."""
+    database = {"database_dsn": target} if isinstance(target, str) else {"database_path": target}
+    values: dict[str, Any] = {"catalog_path": DEFAULT_CATALOG_PATH, "database_path": Path("unused.db")}
+    return Settings(token=fake.token, **{**values, **database, **extra})
+
+
+@pytest.fixture
+async def start_bot(fake: FakeDiscord, db_target: Path | str) -> AsyncIterator[StartBot]:
     running: list[Running] = []
 
     async def start(
         *, dev_guild_id: int | None = None, shards: int = 1, catalog_path: Path | None = None, **extra: Any
     ) -> Running:
-        settings = Settings(
-            token=fake.token,
-            database_path=db_path,
-            catalog_path=catalog_path or DEFAULT_CATALOG_PATH,
-            log_level="DEBUG",
-            dev_guild_id=dev_guild_id,
-            **extra,
-        )
+        settings = settings_for(
+            fake, db_target, catalog_path=catalog_path or DEFAULT_CATALOG_PATH, log_level="DEBUG",
+            dev_guild_id=dev_guild_id, **extra,
+        )  # fmt: skip
         catalog = load_catalog(settings.catalog_path)
-        storage = await Storage.open(settings.database_path)
+        storage = await Storage.open(settings.database)
         bot = Tearjerker(settings=settings, storage=storage, catalog=catalog)
         # discord.py waits this long after the last GUILD_CREATE before `on_ready` (a public client
         # option, 2 s by default); a handful of fake guilds all arrive at once, so a short wait is enough.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import discord
@@ -10,11 +9,8 @@ import discord
 from bot.__main__ import _application_id, _sync
 from bot.catalog import load_catalog
 from bot.client import invite_permissions, invite_url
-from bot.config import DEFAULT_CATALOG_PATH, Settings
-
-
-def settings_for(fake, db_path: Path, **extra) -> Settings:
-    return Settings(token=fake.token, database_path=db_path, catalog_path=DEFAULT_CATALOG_PATH, **extra)
+from bot.config import DEFAULT_CATALOG_PATH
+from tests.e2e.conftest import settings_for
 
 
 def test_invite_asks_for_exactly_the_permissions_used():
@@ -29,22 +25,22 @@ def test_invite_asks_for_exactly_the_permissions_used():
     }  # fmt: skip
 
 
-async def test_invite_looks_the_application_up_with_the_token(fake, db_path):
-    assert await _application_id(settings_for(fake, db_path)) == fake.application_id
-    assert await _application_id(settings_for(fake, db_path, application_id=42)) == 42
+async def test_invite_looks_the_application_up_with_the_token(fake, db_target):
+    assert await _application_id(settings_for(fake, db_target)) == fake.application_id
+    assert await _application_id(settings_for(fake, db_target, application_id=42)) == 42
 
 
-async def test_sync_command_registers_now_even_when_unchanged(fake, db_path, guild):
+async def test_sync_command_registers_now_even_when_unchanged(fake, db_target, guild):
     catalog = load_catalog(DEFAULT_CATALOG_PATH)
-    await _sync(settings_for(fake, db_path), catalog, None)
-    await _sync(settings_for(fake, db_path), catalog, None)
+    await _sync(settings_for(fake, db_target), catalog, None)
+    await _sync(settings_for(fake, db_target), catalog, None)
     assert [scope for scope, _ in fake.command_syncs] == [None, None]
-    await _sync(settings_for(fake, db_path), catalog, guild.id)
+    await _sync(settings_for(fake, db_target), catalog, guild.id)
     assert set(fake.commands(guild)) == {"cry", "ost", "tears", "poll"}
     assert not any(kind == "GET" and "gateway" in path for kind, path in fake.requests)  # no connection
 
 
-async def test_after_a_forced_sync_the_next_start_does_not_sync_again(fake, db_path, start_bot):
-    await _sync(settings_for(fake, db_path), load_catalog(DEFAULT_CATALOG_PATH), None)
+async def test_after_a_forced_sync_the_next_start_does_not_sync_again(fake, db_target, start_bot):
+    await _sync(settings_for(fake, db_target), load_catalog(DEFAULT_CATALOG_PATH), None)
     await start_bot()
     assert len(fake.command_syncs) == 1

@@ -91,7 +91,7 @@ class PollQueries(Queries):
             return
         await self.writer.execute(
             "UPDATE poll_schedule SET posting_slot = NULL, failures = failures + 1, last_error = ?,"
-            " last_error_at = ?, next_due = CASE WHEN enabled = 1 THEN ? ELSE NULL END WHERE guild_id = ?",
+            " last_error_at = ?, next_due = CASE WHEN enabled = 1 THEN CAST(? AS BIGINT) ELSE NULL END WHERE guild_id = ?",
             (error[:300], now, retry_at, guild_id),
         )
 
@@ -133,7 +133,7 @@ class PollQueries(Queries):
         if next_due is not None:
             statements.append(
                 (
-                    "UPDATE poll_schedule SET posting_slot = NULL, next_due = CASE WHEN enabled = 1 THEN ? END,"
+                    "UPDATE poll_schedule SET posting_slot = NULL, next_due = CASE WHEN enabled = 1 THEN CAST(? AS BIGINT) END,"
                     " last_posted_at = ?, failures = 0, last_error = NULL WHERE guild_id = ?",
                     (next_due, posted_at, guild_id),
                 )

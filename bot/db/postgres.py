@@ -1,0 +1,159 @@
+"""PostgreSQL through asyncpg, for deployments past one machine: a pool for reads, one connection for
+the writer. Shard processes on several hosts share it.
+
+What differs from SQLite lives here: `?` placeholders become `$1…`, a run of votes is one statement
+over a JSON array (`jsonb_array_elements … WITH ORDINALITY`, the twin of SQLite's `json_each`), the
+schema version is a table, and migrations run under an advisory lock so that processes starting
+together migrate once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import asyncpg
+
+from bot.config import redact_dsn
+from bot.db.backend import Backend, Migration, Row, StorageError, refuse_newer
+
+log = logging.getLogger(__name__)
+
+MIGRATION_LOCK = 0x7EA7_7EA7  # pg_advisory_xact_lock key: one migrating process at a time
+VOTE_BATCH_SQL = (
+    "INSERT INTO vote_change (op, message_id, user_id, source, at)"
+    " SELECT e->>0, (e->>1)::bigint, (e->>2)::bigint, e->>3, (e->>4)::bigint"
+    " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n"
+)
+# Errors that mean "the server could not be reached", not "this write is wrong".
+_OUTAGE = (
+    OSError,
+    ConnectionError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+)
+
+
+@lru_cache(maxsize=512)
+def numbered(sql: str) -> str:
+    """`?` placeholders (as every query is written) as PostgreSQL's `$1, $2…`."""
+    counter = iter(range(1, 10_000))
+    return re.sub(r"\?", lambda _m: f"${next(counter)}", sql)
+
+
+def _rowcount(status: str) -> int:
+    tail = status.rsplit(" ", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+class PostgresBackend(Backend):
+    name = "postgresql"
+
+    def __init__(self, dsn: str, pool: asyncpg.Pool, writer: asyncpg.Connection) -> None:
+        self.dsn = dsn
+        self.where = redact_dsn(dsn)
+        self._pool = pool
+        self._writer = writer
+        self._tx: Any = None
+
+    @classmethod
+    async def open(cls, dsn: str, migrations: Sequence[Migration], pool_size: int = 10) -> PostgresBackend:
+        where = redact_dsn(dsn)
+        try:
+            writer = await asyncpg.connect(dsn)
+        except (asyncpg.PostgresError, *_OUTAGE) as exc:
+            raise StorageError(f"cannot connect to {where}: {_reason(exc)}") from None
+        try:
+            await migrate(writer, where, migrations)
+            pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max(1, pool_size))
+        except BaseException as exc:
+            await writer.close()
+            if isinstance(exc, (asyncpg.PostgresError, *_OUTAGE)):
+                raise StorageError(f"cannot prepare {where}: {_reason(exc)}") from None
+            raise
+        assert pool is not None
+        return cls(dsn, pool, writer)
+
+    async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        rows = await self._pool.fetch(numbered(sql), *params)
+        return [tuple(r) for r in rows]
+
+    async def begin(self) -> None:
+        self._tx = self._writer.transaction()
+        await self._tx.start()
+
+    async def commit(self) -> None:
+        tx, self._tx = self._tx, None
+        await tx.commit()
+
+    async def rollback(self) -> None:
+        tx, self._tx = self._tx, None
+        if tx is not None and not self._writer.is_closed():
+            try:
+                await tx.rollback()
+            except (asyncpg.PostgresError, *_OUTAGE):
+                pass  # the connection is gone, and the transaction with it
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return _rowcount(await self._writer.execute(numbered(sql), *params))
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self._writer.executemany(numbered(sql), rows)
+
+    async def apply_votes(self, rows: Sequence[Row]) -> None:
+        await self._writer.execute(VOTE_BATCH_SQL, json.dumps(rows, ensure_ascii=False))
+
+    async def schema_version(self) -> int:
+        return await schema_version(self._pool)
+
+    def is_outage(self, exc: BaseException) -> bool:
+        return isinstance(exc, _OUTAGE) or self._writer.is_closed()
+
+    async def reconnect(self) -> None:
+        if not self._writer.is_closed():
+            await self._writer.close(timeout=2)
+        self._tx = None
+        self._writer = await asyncpg.connect(self.dsn)
+
+    async def close(self) -> None:
+        await self._writer.close()
+        await self._pool.close()
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+async def schema_version(conn: asyncpg.Connection | asyncpg.Pool) -> int:
+    exists = await conn.fetchval("SELECT to_regclass('schema_version') IS NOT NULL")
+    if not exists:
+        return 0
+    return int(await conn.fetchval("SELECT version FROM schema_version") or 0)
+
+
+async def migrate(conn: asyncpg.Connection, where: str, migrations: Sequence[Migration]) -> int:
+    """Apply every migration newer than the database's schema version, each in its own transaction,
+    under an advisory lock taken before the version is read: processes starting together migrate once."""
+    newest = migrations[-1].version if migrations else 0
+    applied = 0
+    while True:
+        async with conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+            await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            current = int(await conn.fetchval("SELECT version FROM schema_version") or 0)
+            refuse_newer(where, current, newest)
+            migration = next((m for m in migrations if m.version > current), None)
+            if migration is None:
+                return applied
+            log.info("applying migration %s", migration.name)
+            await conn.execute(migration.sql)
+            await conn.execute("DELETE FROM schema_version")
+            await conn.execute("INSERT INTO schema_version (version) VALUES ($1)", migration.version)
+        applied += 1
