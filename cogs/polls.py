@@ -171,10 +171,6 @@ class Polls(
         count = self.bot.shard_count or 1
         return count, sorted(self.bot.shards) or list(range(count))
 
-    def owns(self, guild_id: int) -> bool:
-        count, ids = self.my_shards()
-        return (guild_id >> 22) % count in ids
-
     # --- commands --------------------------------------------------------------------------------
 
     @app_commands.command(
@@ -379,8 +375,7 @@ class Polls(
         ]
         started += [
             self._start(poll.guild_id, lambda p=poll: self.close_poll(p, now))
-            for poll in await storage.open_polls(closing_by=now)
-            if self.owns(poll.guild_id)
+            for poll in await storage.open_polls(closing_by=now, shards=(count, ids))
         ]
         await self._wait(started)
         due = await storage.due_schedules(now, count, ids)

@@ -147,7 +147,7 @@ class Votes(commands.Cog):
         guild_ids = [g.id for g in self.bot.guilds if g.shard_id == shard_id]
         since = int(time.time()) - self.bot.settings.catchup_days * 86400
         messages = await self.bot.storage.presented_since(guild_ids, since)
-        polls = await self.bot.storage.open_polls(guild_ids=guild_ids)
+        polls = await self.bot.storage.open_polls(shards=(self.bot.shard_count or 1, [shard_id]))
         started = time.perf_counter()
         changed = 0
         for message in messages:

@@ -156,20 +156,33 @@ class PollQueries(Queries):
         return {title_id: int(at) for title_id, at in rows}
 
     async def open_polls(
-        self, guild_ids: Sequence[int] | None = None, closing_by: int | None = None
+        self,
+        *,
+        guild_ids: Sequence[int] | None = None,
+        closing_by: int | None = None,
+        shards: tuple[int, Sequence[int]] | None = None,
     ) -> list[WeeklyPoll]:
-        """Polls not yet recapped: all of these servers', or those that closed by `closing_by`."""
+        """Polls not yet recapped, soonest to close first: of these servers, closed by `closing_by`, and
+        on these shards (count, ids) — filtered in the database, so a process reads only its own."""
         sql = f"SELECT {POLL_COLUMNS} FROM weekly_poll WHERE closed_at IS NULL"
         params: tuple[Any, ...] = ()
         if closing_by is not None:
             sql += " AND closes_at <= ?"
             params += (closing_by,)
-        rows = await self.backend.fetch(sql + " ORDER BY closes_at", params)
-        polls = [WeeklyPoll(*row) for row in rows]
-        if guild_ids is not None:
-            wanted = set(guild_ids)
-            polls = [p for p in polls if p.guild_id in wanted]
-        return polls
+        if shards is not None:
+            count, ids = shards
+            sql += f" AND ((guild_id >> 22) % ?) IN ({','.join('?' * len(ids))})"
+            params += (count, *ids)
+        if guild_ids is None:
+            return [WeeklyPoll(*row) for row in await self.backend.fetch(sql + " ORDER BY closes_at", params)]
+        found: list[WeeklyPoll] = []
+        for i in range(0, len(guild_ids), 500):
+            chunk = tuple(guild_ids[i : i + 500])
+            if chunk:
+                marks = ",".join("?" * len(chunk))
+                rows = await self.backend.fetch(f"{sql} AND guild_id IN ({marks})", (*params, *chunk))
+                found += [WeeklyPoll(*row) for row in rows]
+        return sorted(found, key=lambda p: p.closes_at)
 
     async def latest_poll(self, guild_id: int) -> WeeklyPoll | None:
         row = await self.backend.fetchone(
