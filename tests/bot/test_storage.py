@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import subprocess
 import sys
@@ -162,3 +163,25 @@ def test_processes_starting_together_on_a_new_file_all_start_and_migrate_once(tm
         assert [p.returncode for p in processes] == [0, 0, 0], errors
         with sqlite3.connect(path) as conn:
             assert conn.execute("PRAGMA user_version").fetchone()[0] == len(bundled_migrations())
+
+
+async def test_votes_received_during_a_postgresql_outage_are_written_once_it_is_back(
+    postgres_server, postgres_dsn
+):
+    store = await Storage.open(postgres_dsn)
+    try:
+        await store.record_presented(
+            message_id=1, guild_id=10, channel_id=2, title_id="goblin", kind="drama", requested_by=3
+        )
+        postgres_server.stop("fast")  # an operator restarts the server, or the network drops
+        for user in range(100, 160):
+            store.change_votes(VoteChange("add", 1, user, "r:😭"))
+        await asyncio.sleep(1.0)
+        assert not store.writer.reachable and store.writer.queued >= 60  # held, not dropped
+        postgres_server.restart()
+        await asyncio.wait_for(store.writer.flush(), 60)
+        assert store.writer.reachable
+        assert await store.tally(10, "goblin") == 60  # every vote, once
+        assert await store.tally(None, "goblin") == 60
+    finally:
+        await store.close()
