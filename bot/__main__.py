@@ -20,10 +20,24 @@ import discord
 
 from bot.catalog import Catalog, load_catalog
 from bot.client import Tearjerker, invite_url
-from bot.config import OperatorError, Settings, load_settings, setup_logging
+from bot.config import (
+    OperatorError,
+    Settings,
+    SettingsError,
+    load_settings,
+    parse_postgres_url,
+    redact_dsn,
+    setup_logging,
+)
 from bot.db import Storage
+from bot.db.copy import CopyError, copy_database
 
 log = logging.getLogger("bot")
+
+
+class ConfigurationError(SettingsError):
+    """A command-line choice the operator can fix."""
+
 
 EXIT_CONFIG = 2
 
@@ -87,6 +101,40 @@ def _check(settings: Settings, catalog: Catalog) -> None:
     print(f"Catalog OK: {len(catalog.dramas)} dramas, {len(catalog.osts)} OSTs, {len(catalog.moods)} moods.")
 
 
+async def _db_status(settings: Settings) -> None:
+    storage = await Storage.open(settings.database, pool_size=1)
+    try:
+        print(f"Backend: {storage.kind} ({settings.database_shown})")
+        print(f"Schema version: {await storage.schema_version()}")
+        for table, count in (await storage.row_counts()).items():
+            print(f"  {table:<20} {count:>10,} rows")
+        tallies = await storage.all_tallies()
+        print(f"Votes counted everywhere: {sum(c for g, _t, c in tallies if g == 0):,}")
+    finally:
+        await storage.close()
+
+
+async def _db_copy(settings: Settings, target_url: str) -> None:
+    target_url = parse_postgres_url(target_url)  # refuses anything that is not postgresql://…
+    source = await Storage.open(settings.database, pool_size=1)
+    try:
+        if source.kind != "sqlite":
+            raise ConfigurationError("db copy: DATABASE_URL must be the SQLite database to copy from")
+        target = await Storage.open(target_url, pool_size=2)
+        try:
+            report = await copy_database(source, target)
+        except CopyError as exc:
+            raise ConfigurationError(f"db copy: {exc}") from None
+        finally:
+            await target.close()
+    finally:
+        await source.close()
+    for table, rows in report.rows.items():
+        print(f"  {table:<20} {rows:>10,} rows copied")
+    print(f"Copied into {redact_dsn(target_url)}: row counts and every tally match on both sides.")
+    print("Point DATABASE_URL at it to run the bot on PostgreSQL.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bot",
@@ -114,6 +162,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate settings and catalog without connecting",
         description="Validate settings and the catalog file, then exit 0 (or 2 with the problem).",
     )
+    db = sub.add_parser(
+        "db", help="the database: status, or copy SQLite into PostgreSQL", description="Database tools."
+    )
+    db_sub = db.add_subparsers(dest="db_command", metavar="DB_COMMAND", required=True)
+    db_sub.add_parser(
+        "status",
+        help="backend, schema version and row counts",
+        description="Show the backend, schema version and row counts of the database in DATABASE_URL.",
+    )
+    copy = db_sub.add_parser(
+        "copy",
+        help="copy the SQLite database into an empty PostgreSQL one",
+        description="Copy every row of the SQLite database in DATABASE_URL into an empty PostgreSQL "
+        "database, then check row counts and tallies on both sides. Stop the bot first.",
+    )
+    copy.add_argument("--to", required=True, metavar="URL", help="postgresql://user:password@host:port/db")
     return parser
 
 
@@ -129,6 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(invite_url(asyncio.run(_application_id(settings))))
         elif command == "sync":
             asyncio.run(_sync(settings, catalog, args.guild))
+        elif command == "db" and args.db_command == "status":
+            asyncio.run(_db_status(settings))
+        elif command == "db":
+            asyncio.run(_db_copy(settings, args.to))
         else:
             asyncio.run(_run(settings, catalog))
     except OperatorError as exc:

@@ -94,6 +94,10 @@ class Backend(ABC):
     @abstractmethod
     async def schema_version(self) -> int: ...
 
+    async def load_table(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
+        """Bulk-load rows into an empty table as they are, its triggers held off (for `db copy`)."""
+        raise StorageError(f"copying into {self.name} is not supported; copy into postgresql://…")
+
     @abstractmethod
     async def close(self) -> None: ...
 
