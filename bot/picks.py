@@ -7,12 +7,15 @@ others; then the ones shown longest ago.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
+
+log = logging.getLogger(__name__)
 
 # A member's cried-to titles are re-read at most this often (their votes arrive through reactions,
 # which the picker does not watch); the shown history is kept current as each pick goes out.
@@ -78,7 +81,14 @@ class PickHistory:
         key = (member_id, kind)
         held = self._held.get(key)
         if held is None or self._clock() - held.loaded_at > HISTORY_TTL:
-            shown, cried = await self._load(member_id, kind)
+            try:
+                shown, cried = await self._load(member_id, kind)
+            except Exception as exc:
+                # The database is unreachable: what is held (or a fresh start) will do until it is back.
+                log.warning(
+                    "could not read member %s's pick history (%s); picking without it", member_id, exc
+                )
+                return held if held is not None else History()
             if held is not None:  # keep picks shown meanwhile that the read may not see committed yet
                 shown = {**shown, **{t: at for t, at in held.shown.items() if at > shown.get(t, -1)}}
             held = History(dict(shown), frozenset(cried), self._clock())

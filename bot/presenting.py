@@ -22,7 +22,12 @@ async def present(interaction: discord.Interaction[Tearjerker], title: Title, vi
     name = interaction.user.display_name
     # Counts as of now: the pick is not edited as votes come in (no edit storm on a popular post).
     assert interaction.guild_id is not None and interaction.channel_id is not None
-    tears = await bot.storage.tallies(interaction.guild_id, title.id)
+    try:
+        tears: tuple[int, int] | None = await bot.storage.tallies(interaction.guild_id, title.id)
+    except Exception as exc:  # the database is unreachable: the pick still goes out, without counts
+        if not bot.storage.backend.is_outage(exc):
+            raise
+        tears = None
     render = drama_embed if isinstance(title, Drama) else ost_embed
     embed = render(title, bot.catalog, interaction.locale, picked_for=name, tears=tears)  # type: ignore[arg-type]
     response = await interaction.response.send_message(embed=embed, view=view)

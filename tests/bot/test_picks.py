@@ -108,3 +108,12 @@ async def test_a_member_not_held_is_read_from_the_database(storage):
     histories = PickHistory(storage.pick_history)
     histories.shown(9, "drama", "ignored-until-loaded", 6)
     assert (await histories.get(9, "drama")).shown == {"mr-sunshine": 5}
+
+
+async def test_picks_go_on_without_history_while_the_database_is_unreachable():
+    async def down(member: int, kind: str):
+        raise ConnectionRefusedError("the database is unreachable")
+
+    histories = PickHistory(down)
+    history = await histories.get(1, "drama")
+    assert history.shown == {} and choose(ITEMS, history).id in "abcde"
