@@ -41,13 +41,17 @@ def build(path: Path, servers: int, due: int, rng: random.Random) -> None:
 async def production_tick(storage: Storage) -> int:
     """The database work of one tick: half-done posts, polls to recap, servers due (one shard of one)."""
     await storage.interrupted_posts(1, [0])
-    await storage.open_polls(closing_by=NOW)
+    await storage.open_polls(closing_by=NOW, shards=(1, [0]))
     return len(await storage.due_schedules(NOW, 1, [0]))
 
 
 async def naive_tick(storage: Storage) -> int:
-    rows = await storage._all("SELECT guild_id, next_due, posting_slot, enabled FROM poll_schedule")
-    return sum(1 for _, next_due, slot, enabled in rows if enabled and slot is None and next_due <= NOW)
+    rows = await storage.all_schedules()
+    return sum(
+        1
+        for s in rows
+        if s.enabled and s.posting_slot is None and s.next_due is not None and s.next_due <= NOW
+    )
 
 
 async def measure(path: Path, ticks: int) -> tuple[list[float], list[float], int]:

@@ -50,9 +50,7 @@ async def schedule_of(running, guild) -> PollSchedule:
 
 async def make_due(running, guild, now: int) -> None:
     """Move the stored due time into the past, as if the week had passed."""
-    await running.storage.writer.execute(
-        "UPDATE poll_schedule SET next_due = ? WHERE guild_id = ?", (now - 1, guild.id)
-    )
+    await running.storage.reschedule(guild.id, now - 1)
 
 
 def polls_in(fake, channel):
@@ -158,9 +156,7 @@ async def test_after_a_long_outage_one_catch_up_poll_not_one_per_week(fake, star
     running = await ready(fake, start_bot)
     await set_up(fake, admin, guild)
     now = int(time.time())
-    await running.storage.writer.execute(
-        "UPDATE poll_schedule SET next_due = ? WHERE guild_id = ?", (now - 6 * 7 * 86400, guild.id)
-    )
+    await running.storage.reschedule(guild.id, now - 6 * 7 * 86400)
     for minute in range(3):
         await polls(running).tick(now + 60 * minute)
     assert len(polls_in(fake, fake.general(guild))) == 1

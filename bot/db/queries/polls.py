@@ -218,3 +218,15 @@ class PollQueries(Queries):
             (message_id,),
         )
         return {title_id: int(n) for title_id, n in rows}
+
+    async def reschedule(self, guild_id: int, next_due: int) -> None:
+        """Move a server's next poll to `next_due` (tests drive the scheduler's clock with it)."""
+        await self.writer.execute(
+            "UPDATE poll_schedule SET next_due = ? WHERE guild_id = ?", (next_due, guild_id)
+        )
+
+    async def all_schedules(self) -> list[PollSchedule]:
+        """Every server's schedule: what a scheduler without the due index would read each minute
+        (bench/scheduler.py measures the difference)."""
+        rows = await self.backend.fetch(f"SELECT {SCHEDULE_COLUMNS} FROM poll_schedule")
+        return [PollSchedule(*row) for row in rows]
