@@ -40,7 +40,7 @@ async def one_run(reactions: int, write: bool, tmp: Path) -> float:
         try:
             await fake.wait_connected()
             # Start from a bot at rest: ready, with its start-up catch-up done.
-            await fake.wait_for(lambda: bot.get_cog("Votes").catchup_runs >= 1, what="catch-up")  # type: ignore[union-attr]
+            await fake.wait_for(lambda: bot.ballot.catchup_runs >= 1, what="catch-up")  # type: ignore[union-attr]
             return await burst(fake, guild, members, storage, write)
         finally:
             await bot.close()

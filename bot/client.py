@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from typing import Any
 
 import discord
 from discord.ext import commands
 
 from bot import lean
+from bot.ballot import Ballot
 from bot.catalog import Catalog
 from bot.commands_hash import sync_key, tree_hash
 from bot.config import OperatorError, Settings
@@ -17,7 +19,7 @@ from bot.db import Storage
 from bot.i18n import Translator, set_command_ids
 from bot.picks import PickHistory
 from bot.tree import TearjerkerTree
-from bot.views import AgainButton
+from bot.weekly.service import WeeklyPolls
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,10 @@ class Tearjerker(commands.AutoShardedBot):
         self.catalog = catalog
         self.sync_on_start = sync_on_start
         self.history = PickHistory(storage.pick_history)
+        self.ballot = Ballot(self)
+        self.weekly = WeeklyPolls(self)
+        # The cogs that answer "Another one", by pick kind; each registers itself as it loads.
+        self.rerolls: dict[str, Any] = {}
         lean.install(self)
         self._in_flight: set[asyncio.Task[object]] = set()
 
@@ -126,7 +132,6 @@ class Tearjerker(commands.AutoShardedBot):
         await self.tree.set_translator(Translator(mood_labels(self.catalog)))
         for extension in EXTENSIONS:
             await self.load_extension(extension)
-        self.add_dynamic_items(AgainButton)
         if self.sync_on_start:
             await self.sync_commands(force=False)
 

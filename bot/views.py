@@ -20,7 +20,6 @@ class Rerolls(Protocol):
 
 
 # Which cog answers a press, by the kind in the custom id.
-COG_FOR_KIND = {"cry": "Cry", "ost": "Ost"}
 
 
 class AgainButton(
@@ -50,7 +49,7 @@ class AgainButton(
             command = "</cry>" if self.kind == "cry" else "</ost>"
             await safe_reply(interaction, t(interaction.locale, "pick.not_yours", command=command))
             return
-        cog: Rerolls | None = interaction.client.get_cog(COG_FOR_KIND[self.kind])  # type: ignore[assignment]
+        cog: Rerolls | None = interaction.client.rerolls.get(self.kind)
         try:
             if cog is None:
                 raise RuntimeError(f"cog for {self.kind!r} is not loaded")

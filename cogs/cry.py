@@ -14,7 +14,7 @@ from bot.errors import NothingMatches
 from bot.i18n import _, language_of, t
 from bot.picks import choose
 from bot.presenting import present
-from bot.views import pick_view
+from bot.views import AgainButton, pick_view
 
 if TYPE_CHECKING:
     from bot.client import Tearjerker
@@ -43,6 +43,10 @@ class Cry(commands.Cog):
                 for m in list(bot.catalog.moods.values())[:MAX_CHOICES]
             ],
         )
+
+    async def cog_load(self) -> None:
+        self.bot.rerolls["cry"] = self
+        self.bot.add_dynamic_items(AgainButton)  # "Another one" buttons keep working after a restart
 
     @app_commands.command(name=_("cry"), description=_("Get a sad K-drama worth your tissues"))
     @app_commands.guild_only()

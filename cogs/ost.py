@@ -30,6 +30,9 @@ class Soundtrack(commands.Cog, name="Ost"):
     def __init__(self, bot: Tearjerker) -> None:
         self.bot = bot
 
+    async def cog_load(self) -> None:
+        self.bot.rerolls["ost"] = self
+
     @app_commands.command(name="ost", description="Get a K-drama soundtrack that will make you cry")
     @app_commands.guild_only()
     @app_commands.describe(

@@ -73,9 +73,15 @@ async def test_no_message_can_ping_anyone(fake, start_bot, guild, member, other_
     assert all(m.allowed_mentions == {"parse": []} for m in sent), [m.allowed_mentions for m in sent]
 
 
-async def test_an_internal_failure_answers_ephemerally_and_is_logged(fake, start_bot, guild, member, caplog):
+async def test_an_internal_failure_answers_ephemerally_and_is_logged(
+    fake, start_bot, guild, member, caplog, monkeypatch
+):
     running = await start_bot()
-    await running.storage.close()  # the database goes away under the bot
+
+    async def broken(*args):
+        raise RuntimeError("a bug in a query")
+
+    monkeypatch.setattr(running.storage, "tallies", broken)
     with caplog.at_level(logging.ERROR, logger="bot.tree"):
         message = await (await fake.run_command(member, fake.general(guild), "cry")).wait_answer()
     assert message.ephemeral

@@ -107,7 +107,7 @@ async def test_the_weekly_poll_in_a_korean_server_is_in_korean(fake, start_bot):
         seoul, "관리자", roles=[fake.create_role(seoul, "Mods", P.MANAGE_GUILD)], locale="ko"
     )
     running = await start_bot()
-    await fake.wait_for(lambda: running.bot.get_cog("Polls").ticks >= 1, what="the first tick")
+    await fake.wait_for(lambda: running.bot.weekly.ticks >= 1, what="the first tick")
     channel = fake.general(seoul)
     reply = await (
         await fake.run_command(
@@ -132,7 +132,7 @@ async def test_the_weekly_poll_in_a_korean_server_is_in_korean(fake, start_bot):
     await eventually(lambda: running.storage.count_votes_of(admin.user.id, seoul.id), 1)
     await fake.end_poll(post)
     poll = await running.storage.latest_poll(seoul.id)
-    await running.bot.get_cog("Polls").tick(poll.closes_at + 1)
+    await running.bot.weekly.tick(poll.closes_at + 1)
     [recap] = [
         m for m in fake.messages_in(channel) if m.embeds and m.embed["title"] == "😭 이번 주의 눈물 결과"
     ]
@@ -144,7 +144,7 @@ async def test_an_english_poll_can_be_chosen_for_a_korean_server(fake, start_bot
     seoul = fake.create_guild("Seoul Box", locale="ko")
     admin = fake.create_member(seoul, "admin", roles=[fake.create_role(seoul, "Mods", P.MANAGE_GUILD)])
     running = await start_bot()
-    await fake.wait_for(lambda: running.bot.get_cog("Polls").ticks >= 1, what="the first tick")
+    await fake.wait_for(lambda: running.bot.weekly.ticks >= 1, what="the first tick")
     channel = fake.general(seoul)
     await (
         await fake.run_command(
@@ -154,9 +154,7 @@ async def test_an_english_poll_can_be_chosen_for_a_korean_server(fake, start_bot
     ).wait_answer()  # fmt: skip
     assert (await running.storage.schedule(seoul.id)).locale == "en"
     now = int(time.time())
-    await running.bot.get_cog("Polls").post(
-        await running.storage.schedule(seoul.id), scheduled=False, now=now
-    )
+    await running.bot.weekly.post(await running.storage.schedule(seoul.id), scheduled=False, now=now)
     [post] = [m for m in fake.messages_in(channel) if m.poll]
     assert post.poll["question"]["text"].startswith("Which of these K-dramas")
 

@@ -168,7 +168,7 @@ async def test_a_poll_deleted_while_the_bot_was_offline_loses_its_votes(
     await running.stop()
     await fake.delete_message(post)  # nobody hears it: the bot is offline
     running = await start_bot()
-    await fake.wait_for(lambda: running.bot.get_cog("Votes").catchup_runs >= 1, what="catch-up")
+    await fake.wait_for(lambda: running.bot.ballot.catchup_runs >= 1, what="catch-up")
     await eventually(lambda: running.storage.tally(guild.id, title), 0)
     assert await running.storage.tally(None, title) == 0
 
@@ -180,7 +180,7 @@ async def test_a_poll_whose_channel_was_deleted_while_offline_loses_its_votes(
     await running.stop()
     await fake.delete_channel(fake.general(guild))
     running = await start_bot()
-    await fake.wait_for(lambda: running.bot.get_cog("Votes").catchup_runs >= 1, what="catch-up")
+    await fake.wait_for(lambda: running.bot.ballot.catchup_runs >= 1, what="catch-up")
     await eventually(lambda: running.storage.tally(guild.id, title), 0)
 
 
@@ -198,6 +198,6 @@ async def test_other_errors_reading_poll_voters_change_nothing(fake, start_bot, 
     await fake.poll_vote(member, post, 1, add=False)  # a real change the failed read must not apply either
     fake.inject("GET", rf"/polls/{post.id}/answers/", 403, times=20)
     running = await start_bot()
-    await fake.wait_for(lambda: running.bot.get_cog("Votes").catchup_runs >= 1, what="catch-up")
+    await fake.wait_for(lambda: running.bot.ballot.catchup_runs >= 1, what="catch-up")
     await running.storage.writer.flush()
     assert await running.storage.tally(guild.id, title) == 2

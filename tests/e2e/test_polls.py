@@ -15,7 +15,7 @@ FRIDAY = 4
 
 
 def polls(running):
-    return running.bot.get_cog("Polls")
+    return running.bot.weekly
 
 
 @pytest.fixture
@@ -313,7 +313,7 @@ async def test_poll_votes_cast_while_down_are_caught_up(fake, start_bot, guild, 
     await fake.poll_vote(member, post, 2)
     await fake.poll_vote(admin, post, 2)
     running = await start_bot()
-    await fake.wait_for(lambda: running.bot.get_cog("Votes").catchup_runs >= 1, what="catch-up")
+    await fake.wait_for(lambda: running.bot.ballot.catchup_runs >= 1, what="catch-up")
     assert await running.storage.tally(guild.id, title) == 2
 
 

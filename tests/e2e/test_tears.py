@@ -108,7 +108,7 @@ async def test_forgotten_votes_do_not_come_back_on_catch_up(fake, start_bot, gui
     await (await fake.press_button(member, ask, ask.custom_ids()[0])).wait_answer()
     await running.stop()
     running = await start_bot()  # her 😭 is still on the message
-    await fake.wait_for(lambda: running.bot.get_cog("Votes").catchup_runs >= 1, what="catch-up")
+    await fake.wait_for(lambda: running.bot.ballot.catchup_runs >= 1, what="catch-up")
     assert await running.storage.count_votes_of(member.user.id, None) == 0
 
 

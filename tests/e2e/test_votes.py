@@ -11,8 +11,8 @@ async def pick(fake, member, channel, **options):
     return await completed_pick(fake, await fake.run_command(member, channel, "cry", **options))
 
 
-def votes_cog(running):
-    return running.bot.get_cog("Votes")
+def ballot(running):
+    return running.bot.ballot
 
 
 async def test_reaction_add_and_remove_become_a_vote_and_withdraw_it(fake, start_bot, guild, member):
@@ -145,7 +145,7 @@ async def test_votes_cast_while_the_bot_was_down_are_caught_up_exactly_once(fake
     await fake.add_reaction(member, message, burst=True)
     for _ in range(2):  # a second restart must not count anything twice
         running = await start_bot()
-        await fake.wait_for(lambda r=running: votes_cog(r).catchup_runs >= 1, what="catch-up")
+        await fake.wait_for(lambda r=running: ballot(r).catchup_runs >= 1, what="catch-up")
         assert await running.storage.tally(guild.id, "hymn-of-death") == 130
         await running.stop()
 
@@ -162,13 +162,13 @@ async def test_a_failed_reaction_read_during_catch_up_changes_nothing(
     await fake.add_reaction(other_member, message)
     failing = fake.inject("GET", r"/reactions/", 403, times=100)
     running = await start_bot()
-    await fake.wait_for(lambda: votes_cog(running).catchup_runs >= 1, what="catch-up")
+    await fake.wait_for(lambda: ballot(running).catchup_runs >= 1, what="catch-up")
     assert await running.storage.votes_of(guild.id, member.user.id) == ["light-in-your-eyes"]
     assert await running.storage.tally(guild.id, "light-in-your-eyes") == 1
     # Once Discord answers again, the next catch-up (after a session that could not resume) fixes it.
     failing.times = 0
     await fake.drop_connections(resumable=False)
-    await fake.wait_for(lambda: votes_cog(running).catchup_runs >= 2, timeout=15, what="the second catch-up")
+    await fake.wait_for(lambda: ballot(running).catchup_runs >= 2, timeout=15, what="the second catch-up")
     assert await running.storage.votes_of(guild.id, member.user.id) == []
     assert await running.storage.votes_of(guild.id, other_member.user.id) == ["light-in-your-eyes"]
 
@@ -181,7 +181,7 @@ async def test_a_pick_deleted_while_the_bot_was_down_loses_its_votes(fake, start
     await running.stop()
     message.deleted = True  # deleted while no gateway session saw it
     running = await start_bot()
-    await fake.wait_for(lambda: votes_cog(running).catchup_runs >= 1, what="catch-up")
+    await fake.wait_for(lambda: ballot(running).catchup_runs >= 1, what="catch-up")
     assert await running.storage.tally(guild.id, "uncontrollably-fond") == 0
 
 

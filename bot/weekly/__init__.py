@@ -1,0 +1,1 @@
+"""The weekly poll: its pure arithmetic (plan) and its protocol (service)."""
