@@ -13,6 +13,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
+from itertools import islice
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -154,7 +155,7 @@ class Writer:
                 await self._wake.wait()
                 continue
             count = min(len(items), self._max_batch)
-            batch = [items[i] for i in range(count)]
+            batch = list(islice(items, count))  # left in the queue until written: an outage keeps them
             if await self._commit(batch):
                 for _ in range(count):
                     items.popleft()
