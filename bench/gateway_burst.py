@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from bench.common import Goal, median, report
+from bench.pg import new_database, postgres_server
 from bot.catalog import load_catalog
 from bot.client import Tearjerker
 from bot.config import DEFAULT_CATALOG_PATH, Settings
@@ -22,17 +23,18 @@ from bot.db import Storage
 from tests.fakediscord import running_fake
 
 
-async def one_run(reactions: int, write: bool, tmp: Path) -> float:
+async def one_run(reactions: int, write: bool, tmp: Path, admin_dsn: str | None = None) -> float:
     async with running_fake() as fake:
         guild = fake.create_guild("Burst Box")
         members = [fake.create_member(guild, f"fan{i}") for i in range(reactions)]
         settings = Settings(
             token=fake.token,
             database_path=tmp / f"burst-{write}-{time.time_ns()}.db",
+            database_dsn=await new_database(admin_dsn) if admin_dsn else None,
             catalog_path=DEFAULT_CATALOG_PATH,
             log_level="WARNING",
         )
-        storage = await Storage.open(settings.database_path)
+        storage = await Storage.open(settings.database)
         bot = Tearjerker(settings=settings, storage=storage, catalog=load_catalog(DEFAULT_CATALOG_PATH))
         bot._connection.guild_ready_timeout = 0.2
         await bot.login(fake.token)
@@ -83,19 +85,31 @@ async def burst(fake, guild, members, storage: Storage, write: bool) -> float:
     return elapsed
 
 
+async def runs(args: argparse.Namespace) -> tuple[list[float], list[float]]:
+    off, on = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.backend == "sqlite":
+            for _ in range(args.repeat):
+                off.append(await one_run(args.reactions, False, Path(tmp)))
+                on.append(await one_run(args.reactions, True, Path(tmp)))
+            return off, on
+        async with postgres_server() as admin:
+            for _ in range(args.repeat):
+                off.append(await one_run(args.reactions, False, Path(tmp), admin))
+                on.append(await one_run(args.reactions, True, Path(tmp), admin))
+    return off, on
+
+
 def main(argv: list[str] | None = None) -> bool:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reactions", type=int, default=20_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args(argv)
-    off, on = [], []
-    with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(args.repeat):
-            off.append(asyncio.run(one_run(args.reactions, False, Path(tmp))))
-            on.append(asyncio.run(one_run(args.reactions, True, Path(tmp))))
+    off, on = asyncio.run(runs(args))
     t_off, t_on = median(off), median(on)
     return report(
-        f"Gateway burst: {args.reactions:,} 😭 reactions, median of {args.repeat}",
+        f"Gateway burst ({args.backend}): {args.reactions:,} 😭 reactions, median of {args.repeat}",
         [
             (
                 "consumed, vote writing off (baseline)",
@@ -103,7 +117,7 @@ def main(argv: list[str] | None = None) -> bool:
             ),
             ("consumed and every vote committed", f"{t_on:.2f} s ({args.reactions / t_on:,.0f} events/s)"),
         ],
-        [Goal("time added by storage", (t_on / t_off - 1) * 100, 25, "%")],
+        [Goal("time added by storage", (t_on / t_off - 1) * 100, 15, "%")],
     )
 
 

@@ -90,6 +90,8 @@ class PostgresBackend(Backend):
         await self._tx.start()
 
     async def commit(self) -> None:
+        # Votes left counter deltas; fold them in once per batch (migrations/postgres/0006).
+        await self._writer.execute("SELECT apply_tally_deltas()")
         tx, self._tx = self._tx, None
         await tx.commit()
 

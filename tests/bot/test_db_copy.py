@@ -80,7 +80,7 @@ async def test_db_copy_moves_every_row_into_postgresql_and_checks_both_sides(tmp
     assert (
         status.returncode == 0
         and "Backend: postgresql" in status.stdout
-        and "Schema version: 5" in status.stdout
+        and "Schema version: 6" in status.stdout
     )
     assert all(table in status.stdout for table in TABLES)
 

@@ -1,0 +1,3 @@
+-- Nothing to change on SQLite: its counters are updated in place by the vote triggers (0002), which
+-- measured fine (bench/gateway_burst.py). PostgreSQL's 0006 moves them to per-batch deltas; the
+-- number keeps both backends' schema versions in step.
