@@ -13,8 +13,8 @@ import logging
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
-from itertools import islice
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from bot.db.backend import Backend
