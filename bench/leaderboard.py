@@ -1,11 +1,12 @@
 """Tear chart reads at 1,000,000 votes: the counters behind /tears top vs a GROUP BY over the votes.
 
-python -m bench.leaderboard [--votes 1000000] [--reads 2000]
+python -m bench.leaderboard [--votes 1000000] [--reads 2000] [--backend postgresql]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sqlite3
 import sys
@@ -25,10 +26,7 @@ BIG_GUILD = 1
 def build(path: Path, votes: int, rng: random.Random) -> None:
     """A million votes over 1,000 servers and 300 titles; one big server holds a tenth of them."""
     conn = sqlite_connection(path, migrate=True)
-    rows = set()
-    while len(rows) < votes:
-        guild = BIG_GUILD if rng.random() < 0.1 else rng.randrange(2, 1001)
-        rows.add((guild, rng.randrange(1, 200_000), f"title-{int(rng.paretovariate(1.2)) % 300}"))
+    rows = vote_rows(votes, rng)
     conn.execute("BEGIN")
     # Through the same trigger that keeps the counters in production.
     conn.executemany("INSERT INTO vote (guild_id, user_id, title_id, created_at) VALUES (?, ?, ?, 0)", rows)
@@ -46,11 +44,91 @@ def time_reads(conn: sqlite3.Connection, sql: str, guild: int, reads: int) -> li
     return samples
 
 
+def vote_rows(votes: int, rng: random.Random) -> set[tuple[int, int, str]]:
+    rows: set[tuple[int, int, str]] = set()
+    while len(rows) < votes:
+        guild = BIG_GUILD if rng.random() < 0.1 else rng.randrange(2, 1001)
+        rows.add((guild, rng.randrange(1, 200_000), f"title-{int(rng.paretovariate(1.2)) % 300}"))
+    return rows
+
+
+async def pg_main(args: argparse.Namespace) -> bool:
+    """The same chart on PostgreSQL: the server's own execution time per read (EXPLAIN ANALYZE), which
+    is what the SQLite figure measures too, and the round trip through asyncpg beside it."""
+    import asyncpg
+
+    from bench.pg import new_database, postgres_server
+    from bot.db import Storage
+    from bot.db.postgres import numbered
+
+    async with postgres_server() as admin:
+        dsn = await new_database(admin)
+        store = await Storage.open(dsn)
+        await store.close()
+        conn = await asyncpg.connect(dsn)
+        try:
+            started = time.perf_counter()
+            rows = [(g, u, t, 0) for g, u, t in vote_rows(args.votes, random.Random(7))]
+            await conn.copy_records_to_table("vote", records=rows)  # loaded as a copy would: no triggers
+            await conn.execute(
+                "INSERT INTO tally SELECT guild_id, title_id, COUNT(*) FROM vote GROUP BY guild_id, title_id"
+                " UNION ALL SELECT 0, title_id, COUNT(*) FROM vote GROUP BY title_id"
+            )
+            await conn.execute("ANALYZE")
+            built = time.perf_counter() - started
+            top, group = numbered(TOP_SQL), numbered(GROUP_BY_SQL)
+            assert [tuple(r) for r in await conn.fetch(top, BIG_GUILD, 10)] == [
+                tuple(r) for r in await conn.fetch(group, BIG_GUILD, 10)
+            ]
+
+            async def server_times(sql: str, guild: int, reads: int) -> list[float]:
+                out = []
+                for _ in range(reads):
+                    plan = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", guild, 10)
+                    out.append(json.loads(plan)[0]["Execution Time"] / 1e3)
+                return out
+
+            async def round_trips(sql: str, guild: int, reads: int) -> list[float]:
+                out = []
+                for _ in range(reads):
+                    t0 = time.perf_counter()
+                    await conn.fetch(sql, guild, 10)
+                    out.append(time.perf_counter() - t0)
+                return out
+
+            top_big = await server_times(top, BIG_GUILD, args.reads)
+            top_global = await server_times(top, 0, args.reads)
+            trip = await round_trips(top, BIG_GUILD, args.reads)
+            group_big = await server_times(group, BIG_GUILD, max(20, args.reads // 100))
+        finally:
+            await conn.close()
+    us = 1e6
+    return report(
+        f"Tear chart on PostgreSQL at {args.votes:,} votes (built in {built:.1f}s), median of {args.reads} reads",
+        [
+            ("/tears top, biggest server (counters)", f"{median(top_big) * us:.1f} µs server time"),
+            ("/tears top, global (counters)", f"{median(top_global) * us:.1f} µs server time"),
+            ("the same read's round trip (asyncpg, loopback)", f"{median(trip) * us:.0f} µs"),
+            ("baseline: GROUP BY over the votes", f"{median(group_big) * us:,.0f} µs server time"),
+            ("counters vs GROUP BY", f"{median(group_big) / median(top_big):,.0f}× faster"),
+        ],
+        [
+            Goal("/tears top server time (median, biggest server)", median(top_big) * us, 50, "µs"),
+            Goal("/tears top server time (median, global)", median(top_global) * us, 50, "µs"),
+        ],
+    )
+
+
 def main(argv: list[str] | None = None) -> bool:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--votes", type=int, default=1_000_000)
     parser.add_argument("--reads", type=int, default=2000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args(argv)
+    if args.backend == "postgresql":
+        import asyncio
+
+        return asyncio.run(pg_main(args))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "chart.db"
         started = time.perf_counter()
