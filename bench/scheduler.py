@@ -1,7 +1,7 @@
 """A weekly-poll scheduler tick with 100,000 configured servers of which 100 are due, through the
 production storage, vs a tick that reads every schedule and filters in Python.
 
-    python -m bench.scheduler [--servers 100000] [--due 100] [--ticks 200]
+    python -m bench.scheduler [--servers 100000] [--due 100] [--ticks 200] [--backend postgresql]
 """
 
 from __future__ import annotations
@@ -20,13 +20,38 @@ from bot.db import Storage
 NOW = 1_800_000_000
 
 
-def build(path: Path, servers: int, due: int, rng: random.Random) -> None:
-    conn = sqlite_connection(path, migrate=True)
+def schedule_rows(servers: int, due: int, rng: random.Random) -> list[tuple]:
     rows = []
     for i in range(servers):
         guild_id = (rng.randrange(1, 1 << 40) << 22) | i
         next_due = NOW - rng.randrange(1, 600) if i < due else NOW + rng.randrange(60, 7 * 86400)
         rows.append((guild_id, 10 + i, i % 7, "21:00", "Asia/Seoul", 5, None, 1, next_due, 0, NOW))
+    return rows
+
+
+async def build_postgres(admin: str, servers: int, due: int, rng: random.Random) -> str:
+    import asyncpg
+
+    from bench.pg import new_database
+
+    dsn = await new_database(admin)
+    await (await Storage.open(dsn)).close()
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.copy_records_to_table(
+            "poll_schedule", records=schedule_rows(servers, due, rng),
+            columns=["guild_id", "channel_id", "weekday", "local_time", "timezone", "size", "locale", "enabled",
+                     "next_due", "failures", "updated_at"],
+        )  # fmt: skip
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    return dsn
+
+
+def build(path: Path, servers: int, due: int, rng: random.Random) -> None:
+    conn = sqlite_connection(path, migrate=True)
+    rows = schedule_rows(servers, due, rng)
     conn.execute("BEGIN")
     conn.executemany(
         "INSERT INTO poll_schedule (guild_id, channel_id, weekday, local_time, timezone, size, locale, enabled,"
@@ -54,7 +79,7 @@ async def naive_tick(storage: Storage) -> int:
     )
 
 
-async def measure(path: Path, ticks: int) -> tuple[list[float], list[float], int]:
+async def measure(path: Path | str, ticks: int) -> tuple[list[float], list[float], int]:
     storage = await Storage.open(path)
     fast, slow = [], []
     found = 0
@@ -77,15 +102,28 @@ def main(argv: list[str] | None = None) -> bool:
     parser.add_argument("--servers", type=int, default=100_000)
     parser.add_argument("--due", type=int, default=100)
     parser.add_argument("--ticks", type=int, default=200)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "schedule.db"
-        build(path, args.servers, args.due, random.Random(11))
-        fast, slow, found = asyncio.run(measure(path, args.ticks))
+    if args.backend == "postgresql":
+
+        async def on_postgres() -> tuple[list[float], list[float], int]:
+            from bench.pg import postgres_server
+
+            async with postgres_server() as admin:
+                dsn = await build_postgres(admin, args.servers, args.due, random.Random(11))
+                return await measure(dsn, args.ticks)
+
+        fast, slow, found = asyncio.run(on_postgres())
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "schedule.db"
+            build(path, args.servers, args.due, random.Random(11))
+            fast, slow, found = asyncio.run(measure(path, args.ticks))
     assert found == min(args.due, 100)
     ms = 1e3
     return report(
-        f"Scheduler tick: {args.servers:,} servers configured, {args.due} due, median of {args.ticks} ticks",
+        f"Scheduler tick ({args.backend}): {args.servers:,} servers configured, {args.due} due, "
+        f"median of {args.ticks} ticks",
         [
             (
                 "tick (indexed, production storage)",
