@@ -55,7 +55,7 @@ async def burst(fake, guild, members, storage: Storage, write: bool) -> float:
     record = await fake.run_command(members[0], fake.general(guild), "cry")
     message = await record.wait_answer()
     await fake.wait_for(lambda: "😭" in message.reactions, what="the pick")
-    await storage.writer.flush()
+    await storage.flush()
 
     seen = 0
     done = asyncio.Event()
@@ -75,7 +75,7 @@ async def burst(fake, guild, members, storage: Storage, write: bool) -> float:
     await fake.blast("MESSAGE_REACTION_ADD", events, guild.id)
     await asyncio.wait_for(done.wait(), 120)
     if write:
-        await storage.writer.flush()
+        await storage.flush()
     elapsed = time.perf_counter() - started
     if write:
         presented = await storage.presented(message.id)

@@ -69,7 +69,7 @@ async def production(path: Path, changes: list[VoteChange]) -> float:
     started = time.perf_counter()
     for change in changes:
         storage.change_votes(change)
-    await storage.writer.flush()
+    await storage.flush()
     elapsed = time.perf_counter() - started
     tally = await storage.tally(GUILD, "title-1")
     await storage.close()
@@ -151,7 +151,7 @@ async def pg_production(dsn: str, changes: list[VoteChange]) -> float:
         started = time.perf_counter()
         for change in changes:
             storage.change_votes(change)
-        await storage.writer.flush()
+        await storage.flush()
         elapsed = time.perf_counter() - started
         assert await storage.tally(GUILD, "title-1") > 0
         return elapsed

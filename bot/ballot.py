@@ -84,7 +84,7 @@ class Ballot:
             changed += await self.reconcile_message(message)
         for poll in polls:
             changed += await self.reconcile_poll(poll)
-        await self.bot.storage.writer.flush()
+        await self.bot.storage.flush()
         self.catchup_runs += 1
         log.info(
             "catch-up for shard %s: %d messages and %d open polls checked, %d vote sources changed in %.1fs",

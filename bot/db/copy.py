@@ -40,7 +40,7 @@ async def copy_database(source: Storage, target: Storage) -> CopyReport:
     row counts and every server's tallies on both sides."""
     if any((await target.row_counts()).values()):
         raise CopyError(f"{target.backend.where} already holds data; copy into an empty database")
-    await source.writer.flush()
+    await source.flush()
     copied: dict[str, int] = {}
     for table, columns in TABLES.items():
         rows = await source.backend.fetch(f"SELECT {', '.join(columns)} FROM {table}")

@@ -47,5 +47,9 @@ class Storage(PickQueries, VoteQueries, PollQueries, MetaQueries):
         await self.writer.close()
         await self.backend.close()
 
+    async def flush(self) -> None:
+        """Wait until every write queued so far is committed (before reading what was just written)."""
+        await self.writer.flush()
+
     async def schema_version(self) -> int:
         return await self.backend.schema_version()

@@ -324,7 +324,7 @@ class WeeklyPolls:
         if not await storage.claim_close(poll.message_id, now):
             return
         await self.bot.ballot.reconcile_poll(poll)
-        await storage.writer.flush()
+        await storage.flush()
         counts = await storage.poll_counts(poll.message_id)
         order = [title_id for _, title_id in await storage.poll_answers(poll.message_id)]
         catalog = self.bot.catalog

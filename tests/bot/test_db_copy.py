@@ -42,7 +42,7 @@ async def filled_sqlite(path) -> None:
         store.change_votes(VoteChange("poll-add", 500, 40, "p:2"))
         await store.forget(77, 1)
         await store.set_meta("synced_commands:global", "abc")
-        await store.writer.flush()
+        await store.flush()
     finally:
         await store.close()
 
@@ -71,7 +71,7 @@ async def test_db_copy_moves_every_row_into_postgresql_and_checks_both_sides(tmp
         assert await target.poll_answers(500) == [(1, "goblin"), (2, "signal")]
         # The copy is a working database: its triggers count new votes again.
         target.change_votes(VoteChange("add", 102, 20, "r:😭"))
-        await target.writer.flush()
+        await target.flush()
         assert await target.tally(1, "goblin") == await source.tally(1, "goblin") + 1
     finally:
         await source.close()

@@ -119,7 +119,7 @@ async def test_pick_history_is_when_each_title_was_last_shown_and_what_was_cried
         message_id=201, guild_id=1, channel_id=2, title_id="y", kind="drama", requested_by=8, created_at=2000
     )
     storage.change_votes(VoteChange("add", 101, 7, "r:😭"))  # member 7 cried to "b", on its pick
-    await storage.writer.flush()
+    await storage.flush()
     shown, cried = await storage.pick_history(7, "drama")
     assert shown == {"a": 102, "b": 101, "c": 103}  # the last message that showed each
     assert cried == {"b"}
@@ -179,9 +179,18 @@ async def test_votes_received_during_a_postgresql_outage_are_written_once_it_is_
         await asyncio.sleep(1.0)
         assert not store.writer.reachable and store.writer.queued >= 60  # held, not dropped
         postgres_server.restart()
-        await asyncio.wait_for(store.writer.flush(), 60)
+        await asyncio.wait_for(store.flush(), 60)
         assert store.writer.reachable
         assert await store.tally(10, "goblin") == 60  # every vote, once
         assert await store.tally(None, "goblin") == 60
     finally:
         await store.close()
+
+
+async def test_processes_starting_together_on_a_new_postgresql_database_migrate_it_once(postgres_dsn):
+    stores = await asyncio.gather(*(Storage.open(postgres_dsn) for _ in range(4)))  # four connections at once
+    try:
+        assert {await s.schema_version() for s in stores} == {len(bundled_migrations("postgres"))}
+    finally:
+        for store in stores:
+            await store.close()

@@ -29,7 +29,7 @@ async def present(
 async def apply(storage: Storage, *changes: VoteChange) -> None:
     for change in changes:
         storage.change_votes(change)
-    await storage.writer.flush()
+    await storage.flush()
 
 
 async def test_a_reaction_becomes_one_vote_and_counts(storage):

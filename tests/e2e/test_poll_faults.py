@@ -199,5 +199,5 @@ async def test_other_errors_reading_poll_voters_change_nothing(fake, start_bot, 
     fake.inject("GET", rf"/polls/{post.id}/answers/", 403, times=20)
     running = await start_bot()
     await fake.wait_for(lambda: running.bot.ballot.catchup_runs >= 1, what="catch-up")
-    await running.storage.writer.flush()
+    await running.storage.flush()
     assert await running.storage.tally(guild.id, title) == 2

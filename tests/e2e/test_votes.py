@@ -32,7 +32,7 @@ async def test_a_duplicated_event_counts_once(fake, start_bot, guild, member):
     event |= {"member": member.payload(), "message_author_id": str(fake.bot_user.id)}
     for _ in range(3):  # Discord replays, a resumed session re-sends
         await fake.dispatch("MESSAGE_REACTION_ADD", event, guild.id)
-    await running.storage.writer.flush()
+    await running.storage.flush()
     await eventually(lambda: running.storage.tally(guild.id, "mr-sunshine"), 1)
 
 
@@ -43,7 +43,7 @@ async def test_bots_never_vote_not_even_the_seed_reaction(fake, start_bot, guild
     await fake.add_reaction(robot, message)
     await fake.add_reaction(member, message, "👍")  # not a vote emoji
     await asyncio.sleep(0.1)
-    await running.storage.writer.flush()
+    await running.storage.flush()
     assert await running.storage.tally(guild.id, "mr-sunshine") == 0
     assert message.reactions["😭"].users == [fake.bot_user.id, robot.user.id]
 
@@ -116,7 +116,7 @@ async def test_reactions_on_messages_that_are_not_picks_are_ignored(fake, start_
     chatter.author = member.user
     await fake.add_reaction(member, chatter)
     await asyncio.sleep(0.05)
-    await running.storage.writer.flush()
+    await running.storage.flush()
     assert await running.storage.sources_of(chatter.id) == set()
 
 
