@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -117,30 +117,55 @@ class Ballot:
 
     async def reconcile_message(self, message: PresentedMessage) -> int:
         """Make the stored reaction sources of one message match Discord. A failed read changes nothing."""
-        self._reconciling[message.message_id] = set()
-        try:
+
+        async def read() -> set[tuple[int, str]]:
             observed: set[tuple[int, str]] = set()
             for emoji in self.emojis:
                 for burst in (False, True):
                     users = await self._reaction_users(message, emoji, burst)
                     observed |= {(u, reaction_source(emoji, burst)) for u in users}
+            return observed
+
+        async def rules(observed: set[tuple[int, str]]) -> dict[str, Any]:
+            forgotten = await self.bot.storage.forgotten_at(message.guild_id, {u for u, _ in observed})
+            return {"forgotten_at": forgotten, "presented_at": message.created_at}
+
+        return await self._make_match(
+            message.message_id, message.channel_id, f"reactions of message {message.message_id}", read, "r:", "add",
+            rules,
+        )  # fmt: skip
+
+    async def _make_match(
+        self,
+        message_id: int,
+        channel_id: int,
+        what: str,
+        read: Callable[[], Awaitable[set[tuple[int, str]]]],
+        prefix: str,
+        add_op: str,
+        rules: Callable[[set[tuple[int, str]]], Awaitable[dict[str, Any]]] | None = None,
+    ) -> int:
+        """Read what Discord holds for a message, then apply the difference to what is stored — except
+        where a live event touched the same member and source during the read. Returns how many sources
+        changed. A message or channel that is gone takes its votes; any other failed read changes nothing."""
+        self._reconciling[message_id] = set()
+        try:
+            observed = await read()
         except discord.NotFound as exc:
-            self._reconciling.pop(message.message_id, None)
-            return self._gone(exc, message.message_id, message.channel_id)
+            self._reconciling.pop(message_id, None)
+            return self._gone(exc, message_id, channel_id)
         except discord.HTTPException as exc:
-            log.warning("catch-up could not read reactions of message %s: %s", message.message_id, exc)
-            self._reconciling.pop(message.message_id, None)
+            log.warning("catch-up could not read the %s: %s", what, exc)
+            self._reconciling.pop(message_id, None)
             return 0
-        stored = await self.bot.storage.sources_of(message.message_id, "r:")
-        touched = self._reconciling.pop(message.message_id, set())
-        forgotten = await self.bot.storage.forgotten_at(message.guild_id, {u for u, _ in observed})
-        diff = reconcile(
-            stored, observed, touched_live=touched, forgotten_at=forgotten, presented_at=message.created_at
-        )
+        stored = await self.bot.storage.sources_of(message_id, prefix)
+        touched = self._reconciling.pop(message_id, set())
+        extra = await rules(observed) if rules is not None else {}
+        diff = reconcile(stored, observed, touched_live=touched, **extra)
         for user, source in diff.add:
-            self._change("add", message.message_id, user, source)
+            self._change(add_op, message_id, user, source)
         for user, source in diff.remove:
-            self._change("remove", message.message_id, user, source)
+            self._change("remove", message_id, user, source)
         return len(diff.add) + len(diff.remove)
 
     def _gone(self, exc: discord.NotFound, message_id: int, channel_id: int) -> int:
@@ -166,24 +191,13 @@ class Ballot:
 
     async def reconcile_poll(self, poll: WeeklyPoll) -> int:
         """Make the stored votes of a weekly poll match its answer voters on Discord."""
-        storage = self.bot.storage
-        self._reconciling[poll.message_id] = set()
-        try:
+
+        async def read() -> set[tuple[int, str]]:
             observed: set[tuple[int, str]] = set()
-            for answer_id, _title in await storage.poll_answers(poll.message_id):
+            for answer_id, _title in await self.bot.storage.poll_answers(poll.message_id):
                 observed |= {(u, poll_source(answer_id)) for u in await self._answer_voters(poll, answer_id)}
-        except discord.NotFound as exc:
-            self._reconciling.pop(poll.message_id, None)
-            return self._gone(exc, poll.message_id, poll.channel_id)
-        except discord.HTTPException as exc:
-            log.warning("catch-up could not read the voters of poll %s: %s", poll.message_id, exc)
-            self._reconciling.pop(poll.message_id, None)
-            return 0
-        stored = await storage.sources_of(poll.message_id, "p:")
-        touched = self._reconciling.pop(poll.message_id, set())
-        diff = reconcile(stored, observed, touched_live=touched)
-        for user, source in diff.add:
-            self._change("poll-add", poll.message_id, user, source)
-        for user, source in diff.remove:
-            self._change("remove", poll.message_id, user, source)
-        return len(diff.add) + len(diff.remove)
+            return observed
+
+        return await self._make_match(
+            poll.message_id, poll.channel_id, f"voters of poll {poll.message_id}", read, "p:", "poll-add"
+        )
