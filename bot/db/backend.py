@@ -17,6 +17,12 @@ from typing import Any
 from bot.config import OperatorError
 
 Row = tuple[Any, ...]
+# What the writer asks a backend to do in one transaction, in order:
+#   ("votes", rows)            a run of vote changes (op, message_id, user_id, source, at), one statement
+#   ("one", sql, params)       one statement; its changed-row count is reported
+#   ("script", statements)     several (sql, params) that land together; the first one's count reported
+#   ("many", sql, rows)        one statement over many parameter rows
+Step = tuple[Any, ...]
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -58,7 +64,7 @@ def refuse_newer(where: str, version: int, newest: int) -> None:
 
 
 class Backend(ABC):
-    """Reads go through `fetch`; the write side (`begin` … `commit`) is used by the one writer only."""
+    """Reads go through `fetch`; `run_batch` is the write side, used by the one writer only."""
 
     name: str
     where: str  # how errors name the database (a path, or a DSN without its password)
@@ -71,25 +77,9 @@ class Backend(ABC):
         return rows[0] if rows else None
 
     @abstractmethod
-    async def begin(self) -> None: ...
-
-    @abstractmethod
-    async def commit(self) -> None: ...
-
-    @abstractmethod
-    async def rollback(self) -> None:
-        """Roll back the writer's transaction if one is open; never raises for a lost connection."""
-
-    @abstractmethod
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """One statement in the writer's transaction; returns the rows it changed."""
-
-    @abstractmethod
-    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
-
-    @abstractmethod
-    async def apply_votes(self, rows: Sequence[Row]) -> None:
-        """A run of vote changes (op, message_id, user_id, source, at), in order, as one statement."""
+    async def run_batch(self, steps: Sequence[Step]) -> list[int | None]:
+        """One transaction: every step in order, then commit (or roll back all of it). Returns each
+        step's changed-row count ("one" and "script" steps; None for the others)."""
 
     @abstractmethod
     async def schema_version(self) -> int: ...

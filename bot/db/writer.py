@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from bot.db.backend import Backend
+from bot.db.backend import Backend, Step
 
 log = logging.getLogger(__name__)
 
@@ -188,26 +188,27 @@ class Writer:
             yield run
 
     async def _apply(self, batch: list[Item]) -> list[tuple[Write, int]]:
-        done: list[tuple[Write, int]] = []
-        backend = self._backend
-        await backend.begin()
-        try:
-            for run in self._runs(batch):
-                head = run[0]
-                if isinstance(head, tuple):
-                    await backend.apply_votes(run)  # type: ignore[arg-type]
-                elif head.script:
-                    counts = [await backend.execute(sql, params) for sql, params in head.script]
-                    done.append((head, counts[0]))
-                elif head.future is not None:
-                    done.append((head, await backend.execute(head.sql, head.params)))
-                else:
-                    await backend.executemany(head.sql, [w.params for w in run])  # type: ignore[union-attr]
-            await backend.commit()
-        except BaseException:
-            await backend.rollback()
-            raise
-        return done
+        """The batch as the backend's steps, run as one transaction."""
+        steps: list[Step] = []
+        reported: list[Write | None] = []
+        for run in self._runs(batch):
+            head = run[0]
+            if isinstance(head, tuple):
+                steps.append(("votes", run))
+                reported.append(None)
+            elif head.script:
+                steps.append(("script", head.script))
+                reported.append(head)
+            elif head.future is not None:
+                steps.append(("one", head.sql, head.params))
+                reported.append(head)
+            else:
+                steps.append(("many", head.sql, [w.params for w in run]))  # type: ignore[union-attr]
+                reported.append(None)
+        counts = await self._backend.run_batch(steps)
+        return [
+            (write, count or 0) for write, count in zip(reported, counts, strict=True) if write is not None
+        ]
 
     async def _commit(self, batch: list[Item]) -> bool:
         """Write a batch; False only when the database could not be reached (the batch stays queued)."""
