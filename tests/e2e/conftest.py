@@ -63,11 +63,26 @@ def settings_for(fake: FakeDiscord, target: Path | str, **extra: Any) -> Setting
 
 
 @pytest.fixture
-async def start_bot(fake: FakeDiscord, db_target: Path | str) -> AsyncIterator[StartBot]:
+async def start_bot(start_bot_on: Callable[..., Awaitable[Running]], db_target: Path | str) -> StartBot:
+    """Start the bot on this test's database (each backend in turn)."""
+
+    async def start(**kwargs: Any) -> Running:
+        return await start_bot_on(db_target, **kwargs)
+
+    return start
+
+
+@pytest.fixture
+async def start_bot_on(fake: FakeDiscord) -> AsyncIterator[Callable[..., Awaitable[Running]]]:
     running: list[Running] = []
 
     async def start(
-        *, dev_guild_id: int | None = None, shards: int = 1, catalog_path: Path | None = None, **extra: Any
+        db_target: Path | str,
+        *,
+        dev_guild_id: int | None = None,
+        shards: int = 1,
+        catalog_path: Path | None = None,
+        **extra: Any,
     ) -> Running:
         settings = settings_for(
             fake, db_target, catalog_path=catalog_path or DEFAULT_CATALOG_PATH, log_level="DEBUG",

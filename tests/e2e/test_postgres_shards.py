@@ -95,3 +95,24 @@ async def test_three_shard_processes_share_one_postgresql(postgres_dsn):
             await store.close()
         for output in outputs:
             assert fake.token not in output and "Traceback" not in output, output
+
+
+async def test_cry_keeps_answering_while_postgresql_is_down_and_the_pick_is_recorded_after(
+    fake, postgres_server, postgres_dsn, start_bot_on
+):
+    running = await start_bot_on(postgres_dsn)
+    guild = fake.create_guild("Outage Box")
+    await fake.announce_guild(guild)
+    member = fake.create_member(guild, "mina")
+    postgres_server.stop("fast")
+    try:
+        record = await fake.run_command(member, fake.general(guild), "cry")
+        pick = await record.wait_answer()
+        assert pick.embeds and not pick.ephemeral  # a pick, without tear counts meanwhile
+        assert "Cried to it" not in [f["name"] for f in pick.embed.get("fields", [])]
+    finally:
+        postgres_server.restart()
+    deadline = time.monotonic() + 30
+    while await running.storage.presented(pick.id) is None:  # written once the server is back
+        assert time.monotonic() < deadline, "the pick was never recorded"
+        await asyncio.sleep(0.2)
