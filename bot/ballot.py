@@ -44,8 +44,6 @@ class Ballot:
             self._reconciling[message_id].add((user_id, source))
         self.bot.storage.change_votes(VoteChange(op, message_id, user_id, source))
 
-    _change = change
-
     def stop(self) -> None:
         for task in self._catchups.values():
             task.cancel()
@@ -163,18 +161,18 @@ class Ballot:
         extra = await rules(observed) if rules is not None else {}
         diff = reconcile(stored, observed, touched_live=touched, **extra)
         for user, source in diff.add:
-            self._change(add_op, message_id, user, source)
+            self.change(add_op, message_id, user, source)
         for user, source in diff.remove:
-            self._change("remove", message_id, user, source)
+            self.change("remove", message_id, user, source)
         return len(diff.add) + len(diff.remove)
 
     def _gone(self, exc: discord.NotFound, message_id: int, channel_id: int) -> int:
         """The message (10008) or its channel (10003) is gone: so are its votes. Any other 404 changes
         nothing, like every other failed read."""
         if exc.code == 10003:
-            self._change("channel-gone", channel_id)
+            self.change("channel-gone", channel_id)
         elif exc.code == 10008:
-            self._change("message-gone", message_id)
+            self.change("message-gone", message_id)
         else:
             log.warning("catch-up could not read message %s: %s", message_id, exc)
             return 0
