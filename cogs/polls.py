@@ -1,9 +1,7 @@
 """/poll: the weekly "which of these have you cried to?" poll, on each server's own clock.
 
-One loop wakes every minute and asks the database for the servers that are due (an indexed range),
-so the work grows with the due servers, not with all of them. A post is claimed before it is made
-and recorded after, so a restart finishes it instead of posting twice; a server whose post fails is
-logged, keeps its error for /poll status, and is retried with back-off without holding up any other.
+The admins' commands (setup, status, now, off) and the loop that wakes every minute. What a tick does —
+claim, post, record or release, recover, recap — is the weekly poll service's (bot/weekly/service.py).
 """
 
 from __future__ import annotations
@@ -36,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
+# What the bot needs in the poll channel (names as Discord's settings show them, in bot/locales).
 NEEDED = (
     "view_channel",
     "send_messages",

@@ -43,8 +43,6 @@ TICK_WAIT = 20.0
 # messages (one request per 100).
 RECOVERY_SCAN = 500
 
-# What the bot needs in the poll channel (names as Discord's settings show them, in bot/locales).
-
 
 def describe_failure(exc: BaseException) -> str:
     """Why a post failed, as a catalogue key with its parameters (JSON), kept for /poll status so each
