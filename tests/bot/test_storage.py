@@ -194,3 +194,18 @@ async def test_processes_starting_together_on_a_new_postgresql_database_migrate_
     finally:
         for store in stores:
             await store.close()
+
+
+async def test_a_postgresql_database_newer_than_the_bot_is_refused_and_left_alone(postgres_dsn):
+    import asyncpg
+
+    conn = await asyncpg.connect(postgres_dsn)
+    try:
+        await conn.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+        await conn.execute("INSERT INTO schema_version VALUES (99)")
+        with pytest.raises(StorageError, match="schema version 99, newer than this bot knows"):
+            await Storage.open(postgres_dsn)
+        tables = await conn.fetch("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        assert [r["tablename"] for r in tables] == ["schema_version"]  # nothing was created or changed
+    finally:
+        await conn.close()
