@@ -33,7 +33,8 @@ class Storage(PickQueries, VoteQueries, PollQueries, MetaQueries):
         """Open (creating if needed) and migrate. A database that is not ours, or that a newer bot
         migrated, is refused with a StorageError before anything writes to it."""
         if is_postgres_url(target):
-            from bot.db.postgres import PostgresBackend  # asyncpg is needed only for PostgreSQL
+            # Imported only when used: a SQLite bot starts without loading asyncpg.
+            from bot.db.postgres import PostgresBackend
 
             chosen = bundled_migrations("postgres") if migrations is None else migrations
             return cls(await PostgresBackend.open(str(target), chosen, pool_size))
