@@ -64,7 +64,8 @@ def refuse_newer(where: str, version: int, newest: int) -> None:
 
 
 class Backend(ABC):
-    """Reads go through `fetch`; `run_batch` is the write side, used by the one writer only."""
+    """Reads go through `fetch`; `run_batch` is the write side, used by the one writer only; each backend
+    supplies the transaction's primitives (begin, execute, the batched vote statement, commit)."""
 
     name: str
     where: str  # how errors name the database (a path, or a DSN without its password)
@@ -76,10 +77,53 @@ class Backend(ABC):
         rows = await self.fetch(sql, params)
         return rows[0] if rows else None
 
-    @abstractmethod
     async def run_batch(self, steps: Sequence[Step]) -> list[int | None]:
         """One transaction: every step in order, then commit (or roll back all of it). Returns each
         step's changed-row count ("one" and "script" steps; None for the others)."""
+        counts: list[int | None] = []
+        await self.begin()
+        try:
+            for step in steps:
+                kind = step[0]
+                if kind == "votes":
+                    await self.apply_votes(step[1])
+                    counts.append(None)
+                elif kind == "one":
+                    counts.append(await self.execute(step[1], step[2]))
+                elif kind == "script":
+                    rowcounts = [await self.execute(sql, params) for sql, params in step[1]]
+                    counts.append(rowcounts[0])  # every statement runs; the first one's count is reported
+                else:
+                    await self.executemany(step[1], step[2])
+                    counts.append(None)
+            await self.commit()
+        except BaseException:
+            await self.rollback()
+            raise
+        return counts
+
+    # The writer's side of one transaction, used only by run_batch.
+
+    @abstractmethod
+    async def begin(self) -> None: ...
+
+    @abstractmethod
+    async def commit(self) -> None: ...
+
+    @abstractmethod
+    async def rollback(self) -> None:
+        """Roll back the open transaction, if any; never raises for a connection already lost."""
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement; returns the rows it changed."""
+
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    @abstractmethod
+    async def apply_votes(self, rows: Sequence[Row]) -> None:
+        """A run of vote changes (op, message_id, user_id, source, at), in order, as one statement."""
 
     @abstractmethod
     async def schema_version(self) -> int: ...

@@ -19,7 +19,7 @@ from typing import Any
 import asyncpg
 
 from bot.config import redact_dsn
-from bot.db.backend import Backend, Migration, Row, Step, StorageError, refuse_newer
+from bot.db.backend import Backend, Migration, Row, StorageError, refuse_newer
 
 log = logging.getLogger(__name__)
 
@@ -84,29 +84,6 @@ class PostgresBackend(Backend):
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         rows = await self._pool.fetch(numbered(sql), *params)
         return [tuple(r) for r in rows]
-
-    async def run_batch(self, steps: Sequence[Step]) -> list[int | None]:
-        counts: list[int | None] = []
-        await self.begin()
-        try:
-            for step in steps:
-                kind = step[0]
-                if kind == "votes":
-                    await self.apply_votes(step[1])
-                    counts.append(None)
-                elif kind == "one":
-                    counts.append(await self.execute(step[1], step[2]))
-                elif kind == "script":
-                    rowcounts = [await self.execute(sql, params) for sql, params in step[1]]
-                    counts.append(rowcounts[0])  # every statement runs; the first one's count is reported
-                else:
-                    await self.executemany(step[1], step[2])
-                    counts.append(None)
-            await self.commit()
-        except BaseException:
-            await self.rollback()
-            raise
-        return counts
 
     async def begin(self) -> None:
         self._tx = self._writer.transaction()

@@ -17,7 +17,7 @@ from typing import Any
 import aiosqlite
 
 from bot.config import OperatorError, check_database_path
-from bot.db.backend import Backend, Migration, Row, Step, StorageError, refuse_newer
+from bot.db.backend import Backend, Migration, Row, StorageError, refuse_newer
 
 log = logging.getLogger(__name__)
 
@@ -95,30 +95,24 @@ class SQLiteBackend(Backend):
         async with self._reader.execute(sql, tuple(params)) as cur:
             return list(await cur.fetchall())
 
-    async def run_batch(self, steps: Sequence[Step]) -> list[int | None]:
-        conn = self._writer
-        counts: list[int | None] = []
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            for step in steps:
-                kind = step[0]
-                if kind == "votes":
-                    await conn.execute(VOTE_BATCH_SQL, (json.dumps(step[1], ensure_ascii=False),))
-                    counts.append(None)
-                elif kind == "one":
-                    counts.append((await conn.execute(step[1], tuple(step[2]))).rowcount)
-                elif kind == "script":
-                    rowcounts = [(await conn.execute(sql, tuple(params))).rowcount for sql, params in step[1]]
-                    counts.append(rowcounts[0])  # every statement runs; the first one's count is reported
-                else:
-                    await conn.executemany(step[1], step[2])
-                    counts.append(None)
-            await conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            raise
-        return counts
+    async def begin(self) -> None:
+        await self._writer.execute("BEGIN IMMEDIATE")
+
+    async def commit(self) -> None:
+        await self._writer.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        if self._writer.in_transaction:
+            await self._writer.execute("ROLLBACK")
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return (await self._writer.execute(sql, tuple(params))).rowcount
+
+    async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        await self._writer.executemany(sql, rows)
+
+    async def apply_votes(self, rows: Sequence[Row]) -> None:
+        await self._writer.execute(VOTE_BATCH_SQL, (json.dumps(rows, ensure_ascii=False),))
 
     async def schema_version(self) -> int:
         return await schema_version(self._reader)
