@@ -270,19 +270,18 @@ class RedactFilter(logging.Filter):
     """Replaces the token (and the database password) wherever it would appear in a log line, whoever
     logs it."""
 
-    def __init__(self, *secrets: str) -> None:
+    def __init__(self, token: str, *others: str) -> None:
         super().__init__()
-        self._secrets = [s for s in secrets if s]
+        pairs = [(token, "[token redacted]"), *((other, "[redacted]") for other in others)]
+        self._secrets = [(secret, label) for secret, label in pairs if secret]
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self._secrets:
             return True
         message = record.getMessage()
-        if any(secret in message for secret in self._secrets):
-            for secret in self._secrets:
-                message = message.replace(
-                    secret, "[redacted]" if secret is not self._secrets[0] else "[token redacted]"
-                )
+        if any(secret in message for secret, _ in self._secrets):
+            for secret, label in self._secrets:
+                message = message.replace(secret, label)
             record.msg = message
             record.args = None
         return True
