@@ -223,11 +223,9 @@ class Writer:
                 self._fail(batch[0], exc)
                 return True
             log.warning("a batch of %d writes failed; retrying them one by one", len(batch))
-            for item in batch:
+            for written, item in enumerate(batch):
                 if not await self._commit([item]):
                     # The database went away half-way: what was written is written; retry the rest.
-                    rest = batch[batch.index(item) :]
-                    written = len(batch) - len(rest)
                     for _ in range(written):
                         self._items.popleft()
                     return False
