@@ -25,7 +25,7 @@ async def present(interaction: discord.Interaction[Tearjerker], title: Title, vi
     try:
         tears: tuple[int, int] | None = await bot.storage.tallies(interaction.guild_id, title.id)
     except Exception as exc:  # the database is unreachable: the pick still goes out, without counts
-        if not bot.storage.backend.is_outage(exc):
+        if not bot.storage.is_outage(exc):
             raise
         tears = None
     render = drama_embed if isinstance(title, Drama) else ost_embed

@@ -48,6 +48,10 @@ class Storage(PickQueries, VoteQueries, PollQueries, MetaQueries):
         await self.writer.close()
         await self.backend.close()
 
+    def is_outage(self, exc: BaseException) -> bool:
+        """Whether an error means the database could not be reached (rather than a bug)."""
+        return self.backend.is_outage(exc)
+
     async def flush(self) -> None:
         """Wait until every write queued so far is committed (before reading what was just written)."""
         await self.writer.flush()
