@@ -149,7 +149,9 @@ class SearchIndex(Generic[T]):
         q = fold(query[:MAX_QUERY_LEN])
         if not q:
             return []
-        candidates = set(range(*self._range(q))) | set(self._typo_candidates(q))
+        lo, hi = self._range(q)
+        prefixed = range(lo, min(hi, lo + PREFIX_SCAN))  # keys are unique and sorted: q itself is first
+        candidates = set(prefixed) | set(self._typo_candidates(q))
         best: dict[int, tuple[float, int]] = {}  # item -> (score, key index)
         for i in candidates:
             if not self._names[i]:
@@ -162,14 +164,9 @@ class SearchIndex(Generic[T]):
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
         if not ranked or ranked[0][1][0] < ACCEPT:
             return []
-        lo, hi = self._range(q)
-        begun = {
-            owner
-            for i in range(lo, min(hi, lo + PREFIX_SCAN))
-            if self._keys[i] != q
-            for owner, _ in self._names[i]
-        }
-        if len(begun) > 1 and not any(self._keys[i] == q and self._names[i] for i in range(lo, hi)):
+        begun = {owner for i in prefixed if self._keys[i] != q for owner, _ in self._names[i]}
+        named = lo < hi and self._keys[lo] == q and bool(self._names[lo])  # q is a whole name itself
+        if len(begun) > 1 and not named:
             return []  # the beginning of several titles ("Reply", "It's Okay"): which one is not ours to guess
         top_score, top_key = ranked[0][1]
         tied = [(owner, key) for owner, (score, key) in ranked if score >= top_score - 2.0]
