@@ -14,6 +14,7 @@ import asyncio
 import sys
 import tempfile
 import time
+from itertools import groupby
 from pathlib import Path
 
 import aiosqlite
@@ -97,6 +98,21 @@ UNNEST_SQL = (
     " unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[]) WITH ORDINALITY AS"
     " t(op, m, u, s, a, n) ORDER BY n"
 )
+# A run of adds as a set, as apply_vote_adds (migrations/postgres/0007) does it: a source for each
+# recorded message, an orphan for the others; {rows} yields (m, u, s, a).
+ADDS_SQL = (
+    "WITH c AS (SELECT * FROM {rows}),"
+    " added AS (INSERT INTO vote_source (message_id, user_id, source, guild_id, title_id, created_at)"
+    " SELECT p.message_id, c.u, c.s, p.guild_id, p.title_id, c.a FROM c JOIN presented_message p"
+    " ON p.message_id = c.m ON CONFLICT DO NOTHING)"
+    " INSERT INTO orphan_source (message_id, user_id, source, created_at) SELECT c.m, c.u, c.s, c.a FROM c"
+    " WHERE NOT EXISTS (SELECT 1 FROM presented_message p WHERE p.message_id = c.m) ON CONFLICT DO NOTHING"
+)
+ADDS_ONE = ADDS_SQL.format(rows="(VALUES ($1::bigint, $2::bigint, $3::text, $4::bigint)) AS v(m, u, s, a)")
+ADDS_UNNEST = ADDS_SQL.format(
+    rows="unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[]) AS v(m, u, s, a)"
+)
+ADDS_COPIED = ADDS_SQL.format(rows="(SELECT message_id, user_id, source, at FROM incoming) AS v(m, u, s, a)")
 
 
 async def pg_prepare(admin: str) -> str:
@@ -114,35 +130,51 @@ async def pg_prepare(admin: str) -> str:
     return dsn
 
 
-async def pg_raw(dsn: str, rows: list[tuple], batch: int, how: str) -> float:
+async def pg_raw(dsn: str, changes: list[VoteChange], batch: int, how: str) -> float:
     """Raw asyncpg writing the same rows in the same batches, one transaction each, three ways that keep
-    the semantics (every change through the vote_change triggers, in order)."""
+    the semantics: runs of adds as sets (the production schema's statement triggers follow them), every
+    other change through the vote_change triggers, in order. Both sides start from the bot's vote
+    changes, so turning them into rows is timed on both."""
     conn = await asyncpg.connect(dsn)
     try:
+        await conn.execute(
+            "CREATE TEMP TABLE incoming (n bigint, op text, message_id bigint,"
+            " user_id bigint, source text, at bigint) ON COMMIT DELETE ROWS"
+        )
         started = time.perf_counter()
+        rows = [change.params() for change in changes]
         for i in range(0, len(rows), batch):
-            chunk = rows[i : i + batch]
             async with conn.transaction():
-                if how == "executemany":
-                    await conn.executemany(numbered(VOTE_CHANGE_SQL), chunk)
-                elif how == "unnest":
-                    await conn.execute(UNNEST_SQL, *(list(col) for col in zip(*chunk, strict=True)))
-                else:  # COPY into a scratch table, then through the view in order
-                    await conn.execute(
-                        "CREATE TEMP TABLE IF NOT EXISTS incoming (n bigint, op text, message_id bigint,"
-                        " user_id bigint, source text, at bigint) ON COMMIT DELETE ROWS"
-                    )
-                    await conn.copy_records_to_table(
-                        "incoming", records=[(j, *row) for j, row in enumerate(chunk)]
-                    )
-                    await conn.execute(
-                        "INSERT INTO vote_change (op, message_id, user_id, source, at)"
-                        " SELECT op, message_id, user_id, source, at FROM incoming ORDER BY n"
-                    )
+                for adds, grouped in groupby(rows[i : i + batch], key=lambda row: row[0] == "add"):
+                    await _pg_run(conn, list(grouped), adds, how)
                 await conn.execute("SELECT apply_tally_deltas()")  # the counters, as the writer folds them
         return time.perf_counter() - started
     finally:
         await conn.close()
+
+
+async def _pg_run(conn: asyncpg.Connection, run: list[tuple], adds: bool, how: str) -> None:
+    if how == "executemany":
+        if adds:
+            await conn.executemany(ADDS_ONE, [row[1:] for row in run])
+        else:
+            await conn.executemany(numbered(VOTE_CHANGE_SQL), run)
+    elif how == "unnest":
+        columns = [list(col) for col in zip(*run, strict=True)]
+        if adds:
+            await conn.execute(ADDS_UNNEST, *columns[1:])
+        else:
+            await conn.execute(UNNEST_SQL, *columns)
+    else:  # COPY into a scratch table, then as a set or through the view in order
+        await conn.execute("DELETE FROM incoming")
+        await conn.copy_records_to_table("incoming", records=[(j, *row) for j, row in enumerate(run)])
+        if adds:
+            await conn.execute(ADDS_COPIED)
+        else:
+            await conn.execute(
+                "INSERT INTO vote_change (op, message_id, user_id, source, at)"
+                " SELECT op, message_id, user_id, source, at FROM incoming ORDER BY n"
+            )
 
 
 async def pg_production(dsn: str, changes: list[VoteChange]) -> float:
@@ -191,7 +223,6 @@ async def pg_processes(dsn: str, n: int, processes: int) -> float:
 
 async def pg_main(args: argparse.Namespace) -> bool:
     changes = events(args.events)
-    rows = [c.params() for c in changes]
     rates: dict[str, list[float]] = {"production": [], "executemany": [], "unnest": [], "copy": []}
     async with postgres_server() as admin:
         names = list(rates)
@@ -202,8 +233,8 @@ async def pg_main(args: argparse.Namespace) -> bool:
                 if name == "production":
                     elapsed = await pg_production(dsn, changes)
                 else:
-                    elapsed = await pg_raw(dsn, rows, MAX_BATCH, name)
-                rates[name].append(len(rows) / elapsed)
+                    elapsed = await pg_raw(dsn, changes, MAX_BATCH, name)
+                rates[name].append(len(changes) / elapsed)
         scaling = {}
         for processes in (1, 2, 3):
             dsn = await pg_prepare(admin)
@@ -214,19 +245,19 @@ async def pg_main(args: argparse.Namespace) -> bool:
     return report(
         f"Vote ingestion into PostgreSQL: {args.events:,} events, batches of {MAX_BATCH}, median of {args.repeat}",
         [
-            ("production writer (jsonb batch)", f"{medians['production']:,.0f} votes/s"),
+            ("production writer (adds as arrays)", f"{medians['production']:,.0f} votes/s"),
             *((f"raw asyncpg, {k}", f"{medians[k]:,.0f} votes/s") for k in ("executemany", "unnest", "copy")),
             *((f"{p} process(es) writing at once", f"{r:,.0f} votes/s") for p, r in scaling.items()),
             ("scaling, 3 processes vs 1", f"{scaling[3] / scaling[1]:.2f}×"),
         ],
-        [Goal(f"writer / fastest raw ({fastest_name})", ratio, 0.9, "×", higher_is_better=True)],
+        [Goal(f"writer / fastest raw ({fastest_name})", ratio, 0.95, "×", higher_is_better=True)],
     )
 
 
 def main(argv: list[str] | None = None) -> bool:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args(argv)
     if args.backend == "postgresql":

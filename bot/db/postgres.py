@@ -14,6 +14,8 @@ import logging
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import asyncpg
@@ -29,6 +31,7 @@ VOTE_BATCH_SQL = (
     " SELECT e->>0, (e->>1)::bigint, (e->>2)::bigint, e->>3, (e->>4)::bigint"
     " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n"
 )
+VOTE_ADDS_SQL = "SELECT apply_vote_adds($1::bigint[], $2::bigint[], $3::text[], $4::bigint[])"
 # Errors that mean "the server could not be reached", not "this write is wrong".
 _OUTAGE = (
     OSError,
@@ -110,7 +113,26 @@ class PostgresBackend(Backend):
         await self._writer.executemany(numbered(sql), rows)
 
     async def apply_votes(self, rows: Sequence[Row]) -> None:
-        await self._writer.execute(VOTE_BATCH_SQL, json.dumps(rows, ensure_ascii=False))
+        # Consecutive adds as one set (migrations/postgres/0007), sent as four arrays that asyncpg
+        # encodes in binary; every other change through the vote_change view in order. Runs keep their
+        # order, so a remove still follows its add.
+        for adds, run in _runs_of_adds(rows):
+            if adds:
+                await self._apply_adds(run)
+            else:
+                await self._writer.execute(VOTE_BATCH_SQL, json.dumps(run, ensure_ascii=False))
+
+    async def apply_votes_alone(self, rows: Sequence[Row]) -> bool:
+        runs = _runs_of_adds(rows)
+        if len(runs) != 1 or not runs[0][0]:
+            return False
+        # apply_vote_adds folds the counter deltas itself: one statement, atomic, one round trip.
+        await self._apply_adds(runs[0][1])
+        return True
+
+    async def _apply_adds(self, run: list[Row]) -> None:
+        _, messages, members, sources, times = (list(column) for column in zip(*run, strict=True))
+        await self._writer.execute(VOTE_ADDS_SQL, messages, members, sources, times)
 
     async def schema_version(self) -> int:
         return await schema_version(self._pool)
@@ -167,3 +189,16 @@ async def migrate(conn: asyncpg.Connection, where: str, migrations: Sequence[Mig
             await conn.execute("DELETE FROM schema_version")
             await conn.execute("INSERT INTO schema_version (version) VALUES ($1)", migration.version)
         applied += 1
+
+
+def _runs_of_adds(rows: Sequence[Row]) -> list[tuple[bool, list[Row]]]:
+    """Rows split into consecutive runs: adds, and everything else (grouped by op at C speed, then
+    neighbouring non-add runs joined)."""
+    runs: list[tuple[bool, list[Row]]] = []
+    for op, group in groupby(rows, key=itemgetter(0)):
+        adds = op == "add"
+        if runs and not adds and not runs[-1][0]:
+            runs[-1][1].extend(group)
+        else:
+            runs.append((adds, list(group)))
+    return runs

@@ -114,6 +114,10 @@ class SQLiteBackend(Backend):
     async def apply_votes(self, rows: Sequence[Row]) -> None:
         await self._writer.execute(VOTE_BATCH_SQL, (json.dumps(rows, ensure_ascii=False),))
 
+    async def apply_votes_alone(self, rows: Sequence[Row]) -> bool:
+        await self.apply_votes(rows)  # one statement: atomic by itself outside a transaction
+        return True
+
     async def schema_version(self) -> int:
         return await schema_version(self._reader)
 

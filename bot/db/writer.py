@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import groupby, islice
 from typing import Any
 
 from bot.db.backend import Backend, Step
@@ -76,20 +76,28 @@ class Writer:
         self._max_batch = max_batch
         self._max_queued = max_queued
         self._task: asyncio.Task[None] | None = None
+        self._accepting = False  # running and not stopping: checked once per vote, so a plain flag
         self.stats = WriterStats()
         self.reachable = True
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="storage-writer")
+        self._accepting = True
+        self._task.add_done_callback(self._stopped)
+
+    def _stopped(self, _task: asyncio.Task[None]) -> None:
+        self._accepting = False
 
     def _put(self, item: Item) -> None:
-        if self._task is None or self._task.done() or self._stopping:
+        if not self._accepting:
             raise RuntimeError("the storage writer is closed")
-        self._items.append(item)
-        if len(self._items) > self._max_queued:
+        items = self._items
+        if not items:  # the writer may be waiting: wake it (otherwise it finds this item itself)
+            self._idle.clear()
+            self._wake.set()
+        items.append(item)
+        if len(items) > self._max_queued:
             self._drop_oldest_vote()
-        self._idle.clear()
-        self._wake.set()
 
     def _drop_oldest_vote(self) -> None:
         for i, item in enumerate(self._items):
@@ -140,6 +148,7 @@ class Writer:
         if self._task is None:
             return
         self._stopping = True
+        self._accepting = False
         self._wake.set()
         await self._task
         self._task = None
@@ -168,24 +177,21 @@ class Writer:
 
     @staticmethod
     def _runs(batch: list[Item]) -> Iterable[list[Item]]:
-        """Consecutive votes form one run; a Write with a future runs alone; like Writes group."""
-        run: list[Item] = []
-        for item in batch:
-            if run:
-                head = run[0]
-                same = (isinstance(item, tuple) and isinstance(head, tuple)) or (
-                    isinstance(item, Write)
-                    and isinstance(head, Write)
-                    and item.future is None
-                    and head.future is None
-                    and item.sql == head.sql
-                )
-                if not same:
-                    yield run
+        """Consecutive votes form one run; a Write with a future runs alone; like Writes group.
+        Grouping by type first keeps a batch of thousands of votes out of a Python-level loop."""
+        for kind, group in groupby(batch, key=type):
+            if kind is not Write:
+                yield list(group)
+                continue
+            run: list[Write] = []
+            for item in group:
+                assert isinstance(item, Write)
+                if run and (item.future is not None or run[0].future is not None or item.sql != run[0].sql):
+                    yield list(run)
                     run = []
-            run.append(item)
-        if run:
-            yield run
+                run.append(item)
+            if run:
+                yield list(run)
 
     async def _apply(self, batch: list[Item]) -> list[tuple[Write, int]]:
         """The batch as the backend's steps, run as one transaction."""

@@ -8,6 +8,7 @@ import sys
 
 from bot.config import ENV_FILE_VARIABLE, PROJECT_ROOT
 from bot.db import Storage, VoteChange
+from bot.db.backend import bundled_migrations
 from bot.db.copy import TABLES
 from tests.conftest import FAKE_TOKEN
 
@@ -80,7 +81,7 @@ async def test_db_copy_moves_every_row_into_postgresql_and_checks_both_sides(tmp
     assert (
         status.returncode == 0
         and "Backend: postgresql" in status.stdout
-        and "Schema version: 6" in status.stdout
+        and f"Schema version: {len(bundled_migrations('postgres'))}" in status.stdout
     )
     assert all(table in status.stdout for table in TABLES)
 

@@ -46,6 +46,34 @@ async def test_repeated_adds_are_harmless(storage):
     assert await storage.tally(GUILD, "mr-sunshine") == 1
 
 
+async def test_one_batch_of_mixed_changes_applies_in_order(storage):
+    """PostgreSQL applies runs of adds as sets (migration 0007): a remove between two adds, duplicate
+    adds in one run and adds for unrecorded messages must come out as if applied one by one."""
+    await present(storage, 1, "mr-sunshine")
+    await present(storage, 2, "mr-sunshine")
+    await present(storage, 3, "goblin")
+    await apply(
+        storage,
+        VoteChange("add", 1, MINA, CRY),
+        VoteChange("add", 1, MINA, CRY),
+        VoteChange("add", 2, MINA, BURST),
+        VoteChange("add", 3, JOON, CRY),
+        VoteChange("remove", 1, MINA, CRY),
+        VoteChange("remove", 2, MINA, BURST),
+        VoteChange("add", 3, MINA, CRY),
+        VoteChange("add", 9, JOON, CRY),  # not recorded yet: kept as an orphan
+        VoteChange("remove", 3, JOON, CRY),
+        VoteChange("add", 1, JOON, CRY),
+    )
+    assert await storage.votes_of(GUILD, MINA) == ["goblin"]
+    assert await storage.votes_of(GUILD, JOON) == ["mr-sunshine"]
+    assert await storage.tally(GUILD, "mr-sunshine") == 1
+    assert await storage.tally(None, "goblin") == 1
+    await present(storage, 9, "goblin")
+    await storage.flush()
+    assert await storage.tally(GUILD, "goblin") == 2
+
+
 async def test_two_messages_of_one_title_are_one_vote_with_two_sources(storage):
     await present(storage, 1, "mr-sunshine")
     await present(storage, 2, "mr-sunshine")
