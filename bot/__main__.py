@@ -1,4 +1,4 @@
-"""Operator CLI: `python -m bot [run|sync|invite|check]`.
+"""Operator CLI: `python -m bot [run|sync|invite|check|db status|db copy|catalog merge]`.
 
 Settings, catalog and database are built here and passed into the bot (discord.py's
 advanced_startup pattern). Configuration problems print one line and exit with status 2.
@@ -14,11 +14,13 @@ import re
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import aiohttp
 import discord
 
 from bot.catalog import Catalog, load_catalog
+from bot.catalog_file import merge
 from bot.client import Tearjerker, invite_url
 from bot.config import (
     OperatorError,
@@ -178,6 +180,20 @@ def build_parser() -> argparse.ArgumentParser:
         "database, then check row counts and tallies on both sides. Stop the bot first.",
     )
     copy.add_argument("--to", required=True, metavar="URL", help="postgresql://user:password@host:port/db")
+    catalog = sub.add_parser(
+        "catalog", help="the catalog: merge a server's exported suggestions", description="Catalog tools."
+    )
+    catalog_sub = catalog.add_subparsers(dest="catalog_command", metavar="CATALOG_COMMAND", required=True)
+    merge_parser = catalog_sub.add_parser(
+        "merge",
+        help="validate a file of entries (e.g. from /suggestions export) and add them to the catalog",
+        description="Validate FILE together with the catalog, exactly as the bot loads it, refuse titles "
+        "the catalog already has, then append its entries to the catalog's files. Nothing is written "
+        "unless every entry passes.",
+    )
+    merge_parser.add_argument(
+        "file", type=Path, metavar="FILE", help="a .toml file of [[drama]] and [[ost]] entries"
+    )
     return parser
 
 
@@ -197,6 +213,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(_db_status(settings))
         elif command == "db":
             asyncio.run(_db_copy(settings, args.to))
+        elif command == "catalog":
+            merged = merge(settings.catalog_path, args.file)
+            names = ", ".join(str(p) for p in merged.files) or "nothing"
+            dramas = f"{merged.dramas} drama{'' if merged.dramas == 1 else 's'}"
+            osts = f"{merged.osts} OST{'' if merged.osts == 1 else 's'}"
+            print(f"Merged {dramas} and {osts} into {names}.")
         else:
             asyncio.run(_run(settings, catalog))
     except OperatorError as exc:

@@ -88,6 +88,7 @@ class Drama:
     pitch_ko: str = ""
     spoiler_ko: str = ""
     sources: tuple[str, ...] = ()
+    suggested_by: str = ""  # a member's display name, for an entry of a server's own catalog
 
     kind = "drama"
 
@@ -119,6 +120,7 @@ class Ost:
     artist_aliases: tuple[str, ...] = ()
     scene_ko: str = ""
     sources: tuple[str, ...] = ()
+    suggested_by: str = ""
 
     kind = "ost"
 
@@ -490,7 +492,7 @@ def parse_catalog(
     return Catalog(path=path, moods=moods, dramas=tuple(dramas), osts=tuple(osts))
 
 
-def _read_toml(path: Path, label: str) -> dict[str, Any]:
+def read_toml(path: Path, label: str) -> dict[str, Any]:
     where = f"{label}: " if label else ""
     try:
         text = path.read_text(encoding="utf-8")
@@ -512,9 +514,9 @@ def load_catalog(path: Path) -> Catalog:
         names = sorted(p for p in path.glob("*.toml") if p.is_file())
         if not names:
             raise CatalogError(path, ["the folder has no .toml files"])
-        files = [(p.name, _read_toml(p, p.name)) for p in names]
+        files = [(p.name, read_toml(p, p.name)) for p in names]
     else:
-        files = [("", _read_toml(path, ""))]
+        files = [("", read_toml(path, ""))]
     try:
         return parse_catalog(path, {}, files)
     except CatalogError:

@@ -19,6 +19,8 @@ from bot.config import OperatorError, Settings
 from bot.db import Storage
 from bot.i18n import Translator, set_command_ids
 from bot.picks import PickHistory
+from bot.suggestion_box import SuggestionBox
+from bot.suggestions import ServerCatalogs
 from bot.tree import TearjerkerTree
 from bot.weekly.service import WeeklyPolls
 
@@ -36,7 +38,7 @@ class DiscordSetupError(OperatorError):
     label = "Discord error"
 
 
-EXTENSIONS = ("cogs.cry", "cogs.ost", "cogs.votes", "cogs.tears", "cogs.polls")
+EXTENSIONS = ("cogs.cry", "cogs.ost", "cogs.votes", "cogs.tears", "cogs.polls", "cogs.suggest")
 SHUTDOWN_GRACE = 5.0  # seconds interactions under way get to finish when the bot stops
 
 
@@ -99,6 +101,10 @@ class Tearjerker(commands.AutoShardedBot):
         self.settings = settings
         self.storage = storage
         self.catalog = catalog
+        self.catalogs = ServerCatalogs(catalog)
+        self.suggestion_box = SuggestionBox(storage, self.catalogs)
+        # The cog answering review buttons (they are dynamic items, found by custom id, not by view).
+        self.suggestion_desk: Any = None
         self.sync_on_start = sync_on_start
         self.history = PickHistory(storage.pick_history)
         self.ballot = Ballot(self)
@@ -107,6 +113,10 @@ class Tearjerker(commands.AutoShardedBot):
         self.rerolls: dict[str, Any] = {}
         lean.install(self)
         self._in_flight: set[asyncio.Task[object]] = set()
+
+    def catalog_for(self, guild_id: int | None) -> Catalog:
+        """The shipped catalog plus the server's own approved entries (only that server sees them)."""
+        return self.catalogs.for_guild(guild_id)
 
     def track_current_task(self) -> None:
         """Called as an interaction starts, so `close()` can let it finish instead of cutting it off."""
@@ -131,6 +141,7 @@ class Tearjerker(commands.AutoShardedBot):
                 f"{self.application.id}; fix DISCORD_APPLICATION_ID in .env, or remove it to have it looked up"
             )
         await self.tree.set_translator(Translator(mood_labels(self.catalog)))
+        self.catalogs.load(await self.storage.approved_suggestions())
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if self.sync_on_start:

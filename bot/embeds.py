@@ -55,22 +55,33 @@ def drama_embed(
     tears: tuple[int, int] | None = None,
 ) -> discord.Embed:
     lang = language_of(locale)
-    heading = f"{drama.hangul} · {drama.title}" if lang == "ko" else f"{drama.title} · {drama.hangul}"
+    names = [drama.hangul, drama.title] if lang == "ko" else [drama.title, drama.hangul]
+    heading = " · ".join(dict.fromkeys(x for x in names if x))
     embed = discord.Embed(title=heading, description=drama.pitch_for(lang), colour=COLOUR)
-    embed.add_field(name=t(locale, "pick.aired"), value=f"{drama.year} · {drama.network}", inline=True)
-    embed.add_field(name=t(locale, "pick.era"), value=t(locale, f"era.{drama.era}"), inline=True)
-    embed.add_field(name=t(locale, "pick.tear_rating"), value=tear_meter(drama.tears), inline=True)
+    # A server's own entries (suggested by members) may lack what the shipped catalog always has.
+    aired = " · ".join(x for x in (str(drama.year) if drama.year else "", drama.network) if x)
+    if aired:
+        embed.add_field(name=t(locale, "pick.aired"), value=aired, inline=True)
+    if drama.era:
+        embed.add_field(name=t(locale, "pick.era"), value=t(locale, f"era.{drama.era}"), inline=True)
+    if drama.tears:
+        embed.add_field(name=t(locale, "pick.tear_rating"), value=tear_meter(drama.tears), inline=True)
     cast = "\n".join(
         t(locale, "pick.cast_line", actor=m.actor_for(lang), role=m.role_for(lang)) for m in drama.cast
     )
-    embed.add_field(name=t(locale, "pick.cast"), value=cast, inline=False)
+    if cast:
+        embed.add_field(name=t(locale, "pick.cast"), value=cast, inline=False)
     moods = [catalog.moods[m] for m in drama.moods if m in catalog.moods]
-    embed.add_field(
-        name=t(locale, "pick.moods"),
-        value=" · ".join(f"{m.emoji} {m.label_for(lang)}".strip() for m in moods),
-        inline=False,
-    )
-    embed.add_field(name=t(locale, "pick.spoiler"), value=spoiler(drama.spoiler_for(lang)), inline=False)
+    if moods:
+        embed.add_field(
+            name=t(locale, "pick.moods"),
+            value=" · ".join(f"{m.emoji} {m.label_for(lang)}".strip() for m in moods),
+            inline=False,
+        )
+    if drama.spoiler_for(lang):
+        embed.add_field(name=t(locale, "pick.spoiler"), value=spoiler(drama.spoiler_for(lang)), inline=False)
+    if drama.suggested_by:
+        embed.add_field(name=t(locale, "pick.suggested_by"), value=drama.suggested_by, inline=False)
     osts = catalog.osts_for(drama.id)
     if osts:
         embed.add_field(
@@ -101,10 +112,11 @@ def ost_embed(
     artist = " · ".join(dict.fromkeys(x for x in artists if x))
     embed = discord.Embed(title=title, colour=COLOUR)
     embed.add_field(name=t(locale, "pick.artist"), value=artist, inline=True)
-    embed.add_field(
-        name=t(locale, "pick.drama"), value=f"{drama.display_for(lang)} · {drama.year}", inline=True
-    )
+    aired = f" · {drama.year}" if drama.year else ""
+    embed.add_field(name=t(locale, "pick.drama"), value=f"{drama.display_for(lang)}{aired}", inline=True)
     embed.add_field(name=t(locale, "pick.scene"), value=spoiler(ost.scene_for(lang)), inline=False)
+    if ost.suggested_by:
+        embed.add_field(name=t(locale, "pick.suggested_by"), value=ost.suggested_by, inline=False)
     embed.add_field(
         name=t(locale, "pick.listen"),
         value=" · ".join(f"[{name}]({url})" for name, url in listen_links(ost, drama)),

@@ -29,7 +29,9 @@ async def present(interaction: discord.Interaction[Tearjerker], title: Title, vi
             raise
         tears = None
     render = drama_embed if isinstance(title, Drama) else ost_embed
-    embed = render(title, bot.catalog, interaction.locale, picked_for=name, tears=tears)  # type: ignore[arg-type]
+    embed = render(
+        title, bot.catalog_for(interaction.guild_id), interaction.locale, picked_for=name, tears=tears
+    )  # type: ignore[arg-type]
     response = await interaction.response.send_message(embed=embed, view=view)
     message = response.resource
     if not isinstance(message, discord.InteractionMessage):

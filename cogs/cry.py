@@ -67,7 +67,7 @@ class Cry(commands.Cog):
         title: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         if title is not None:
-            drama = self.bot.catalog.find_drama(title)
+            drama = self.bot.catalog_for(interaction.guild_id).find_drama(title)
             await present(interaction, drama, pick_view("cry", interaction.user.id, interaction.locale))
             return
         await self._random_pick(interaction, mood, era, tears)
@@ -84,7 +84,7 @@ class Cry(commands.Cog):
                 )[:100],
                 value=d.id,
             )
-            for d in self.bot.catalog.suggest_dramas(current)
+            for d in self.bot.catalog_for(interaction.guild_id).suggest_dramas(current)
         ]
 
     async def _random_pick(
@@ -94,7 +94,7 @@ class Cry(commands.Cog):
         era: str | None,
         tears: int | None,
     ) -> None:
-        catalog = self.bot.catalog
+        catalog = self.bot.catalog_for(interaction.guild_id)
         candidates = catalog.filter_dramas(mood=mood, era=era, min_tears=tears)
         if not candidates:
             filters: list[tuple[str, dict]] = []

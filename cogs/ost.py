@@ -46,13 +46,13 @@ class Soundtrack(commands.Cog, name="Ost"):
         if query is None:
             await self.again(interaction, "")
             return
-        await self._present(interaction, self.bot.catalog.find_ost(query))
+        await self._present(interaction, self.bot.catalog_for(interaction.guild_id).find_ost(query))
 
     @ost.autocomplete("query")
     async def query_autocomplete(
         self, interaction: discord.Interaction[Tearjerker], current: str
     ) -> list[app_commands.Choice[str]]:
-        catalog = self.bot.catalog
+        catalog = self.bot.catalog_for(interaction.guild_id)
         korean = language_of(interaction.locale) == "ko"
         return [
             app_commands.Choice(
@@ -66,7 +66,7 @@ class Soundtrack(commands.Cog, name="Ost"):
 
     async def again(self, interaction: discord.Interaction[Tearjerker], filters: str) -> None:
         history = await self.bot.history.get(interaction.user.id, "ost")
-        await self._present(interaction, choose(self.bot.catalog.osts, history))
+        await self._present(interaction, choose(self.bot.catalog_for(interaction.guild_id).osts, history))
 
     async def _present(self, interaction: discord.Interaction[Tearjerker], ost: Ost) -> None:
         await present(interaction, ost, pick_view("ost", interaction.user.id, interaction.locale))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -17,6 +17,7 @@ from discord.ext import commands, tasks
 
 from bot.errors import UserFacingError
 from bot.i18n import _, t
+from bot.options import TextChannelOption
 from bot.schedule import (
     WEEKDAYS,
     from_ts,
@@ -43,24 +44,6 @@ NEEDED = (
     "add_reactions",
     "read_message_history",
 )
-
-
-class PollChannel(app_commands.Transformer):
-    """A text or announcement channel, as Discord resolves it in the interaction (channels are not
-    cached, see bot/lean.py); `missing_permissions` fetches the full channel when it needs one."""
-
-    @property
-    def type(self) -> discord.AppCommandOptionType:
-        return discord.AppCommandOptionType.channel
-
-    @property
-    def channel_types(self) -> list[discord.ChannelType]:
-        return [discord.ChannelType.text, discord.ChannelType.news]
-
-    async def transform(
-        self, interaction: discord.Interaction, value: Any, /
-    ) -> discord.app_commands.AppCommandChannel:
-        return value
 
 
 @app_commands.guild_only()
@@ -118,7 +101,7 @@ class Polls(
     async def setup_poll(
         self,
         interaction: discord.Interaction[Tearjerker],
-        channel: app_commands.Transform[app_commands.AppCommandChannel, PollChannel],
+        channel: app_commands.Transform[app_commands.AppCommandChannel, TextChannelOption],
         weekday: int,
         time: app_commands.Range[str, 1, 20],
         timezone: app_commands.Range[str, 1, 64],

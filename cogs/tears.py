@@ -89,8 +89,10 @@ class Tears(
     async def top(self, interaction: discord.Interaction[Tearjerker], scope: str = "server") -> None:
         guild_id = interaction.guild_id if scope == "server" else None
         rows = []
+        # Every server's chart holds the shipped catalog only: a server's own entries stay its own.
+        catalog = self.bot.catalog_for(guild_id)
         for title_id, count in await self.bot.storage.top(guild_id, CHART_SIZE * 2):
-            title = self.bot.catalog.get(title_id)
+            title = catalog.get(title_id)
             if title is not None:  # a title an operator removed from the catalog drops off the chart
                 rows.append((title, count))
         locale = interaction.locale
@@ -101,7 +103,8 @@ class Tears(
     async def me(self, interaction: discord.Interaction[Tearjerker]) -> None:
         assert interaction.guild_id is not None
         ids = await self.bot.storage.votes_of(interaction.guild_id, interaction.user.id)
-        titles = [x for x in (self.bot.catalog.get(i) for i in ids) if x is not None]
+        catalog = self.bot.catalog_for(interaction.guild_id)
+        titles = [x for x in (catalog.get(i) for i in ids) if x is not None]
         server = interaction.guild.name if interaction.guild else t(interaction.locale, "chart.this_server")
         await interaction.response.send_message(
             embed=my_tears_embed(titles, server, interaction.locale), ephemeral=True

@@ -5,7 +5,7 @@ internals.
 """
 
 from bot.db.backend import Migration, StorageError, bundled_migrations
-from bot.db.models import PollSchedule, PresentedMessage, VoteChange, WeeklyPoll
+from bot.db.models import PollSchedule, PresentedMessage, Suggestion, VoteChange, WeeklyPoll
 from bot.db.storage import Storage
 from bot.db.writer import Write
 
@@ -15,6 +15,7 @@ __all__ = [
     "PresentedMessage",
     "Storage",
     "StorageError",
+    "Suggestion",
     "VoteChange",
     "WeeklyPoll",
     "Write",

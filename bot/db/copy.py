@@ -21,6 +21,10 @@ TABLES: dict[str, tuple[str, ...]] = {
     ),
     "weekly_poll": ("message_id", "guild_id", "channel_id", "posted_at", "closes_at", "closed_at", "recap_message_id"),
     "weekly_poll_answer": ("message_id", "answer_id", "title_id"),
+    "suggestion": (
+        "id", "guild_id", "kind", "fields", "suggested_by", "suggested_name", "state", "reason", "created_at",
+        "reviewed_by", "reviewed_at",
+    ),
 }  # fmt: skip
 
 

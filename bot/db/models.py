@@ -70,3 +70,23 @@ class WeeklyPoll:
     closes_at: int
     closed_at: int | None
     recap_message_id: int | None
+
+
+SUGGESTION_COLUMNS = "id, guild_id, kind, fields, suggested_by, suggested_name, state, reason, created_at, reviewed_by, reviewed_at"
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A member's suggestion for their server's catalog; `fields` is the cleaned form as JSON."""
+
+    id: int
+    guild_id: int
+    kind: str
+    fields: str
+    suggested_by: int
+    suggested_name: str
+    state: str
+    reason: str
+    created_at: int
+    reviewed_by: int | None
+    reviewed_at: int | None

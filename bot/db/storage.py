@@ -9,11 +9,12 @@ from bot.db.backend import Backend, Migration, bundled_migrations, is_postgres_u
 from bot.db.queries.meta import MetaQueries
 from bot.db.queries.picks import PickQueries
 from bot.db.queries.polls import PollQueries
+from bot.db.queries.suggestions import SuggestionQueries
 from bot.db.queries.votes import VoteQueries
 from bot.db.writer import Writer
 
 
-class Storage(PickQueries, VoteQueries, PollQueries, MetaQueries):
+class Storage(PickQueries, VoteQueries, PollQueries, SuggestionQueries, MetaQueries):
     """Owns the database. Build it with `await Storage.open(target)` (a SQLite file's path, or a
     postgresql:// DSN); `close()` commits every queued write first."""
 

@@ -243,10 +243,9 @@ class WeeklyPolls:
                 log.info("could not end poll %s early: %s", old.message_id, exc)
             await self.close_poll(old, now)
         storage = self.bot.storage
-        titles = choose_titles(
-            self.bot.catalog.dramas, await storage.last_used_titles(guild.id), schedule.size
-        )
-        answers = answers_for(titles, self.bot.catalog)
+        catalog = self.bot.catalog_for(guild.id)
+        titles = choose_titles(catalog.dramas, await storage.last_used_titles(guild.id), schedule.size)
+        answers = answers_for(titles, catalog)
         hours = poll_hours(from_ts(now), from_ts(next_due)) if next_due else 7 * 24 - 1
         language = poll_language(schedule, guild)
         poll = discord.Poll(
@@ -301,7 +300,9 @@ class WeeklyPolls:
                 schedule.guild_id,
             )
             return
-        answers = answer_titles(((a.id, a.text) for a in found.poll.answers), self.bot.catalog)  # type: ignore[union-attr]
+        answers = answer_titles(
+            ((a.id, a.text) for a in found.poll.answers), self.bot.catalog_for(schedule.guild_id)
+        )  # type: ignore[union-attr]
         posted = to_ts(found.created_at)
         expires = found.poll.expires_at  # type: ignore[union-attr]
         next_due = next_slot(schedule, posted)
@@ -325,7 +326,7 @@ class WeeklyPolls:
         await storage.flush()
         counts = await storage.poll_counts(poll.message_id)
         order = [title_id for _, title_id in await storage.poll_answers(poll.message_id)]
-        catalog = self.bot.catalog
+        catalog = self.bot.catalog_for(poll.guild_id)
         week = [(catalog.get(r.title_id), r.votes) for r in ranking(counts, order)]
         all_time = [(catalog.get(title_id), n) for title_id, n in await storage.top(poll.guild_id, 3)]
         schedule = await storage.schedule(poll.guild_id)

@@ -10,6 +10,7 @@ from bot.config import ENV_FILE_VARIABLE, PROJECT_ROOT
 from bot.db import Storage, VoteChange
 from bot.db.backend import bundled_migrations
 from bot.db.copy import TABLES
+from bot.suggestions import new_suggestion
 from tests.conftest import FAKE_TOKEN
 
 
@@ -43,6 +44,9 @@ async def filled_sqlite(path) -> None:
         store.change_votes(VoteChange("poll-add", 500, 40, "p:2"))
         await store.forget(77, 1)
         await store.set_meta("synced_commands:global", "abc")
+        form = {"title": "Move to Heaven", "hangul": "무브 투 헤븐", "aired": "2021, Netflix", "pitch": "…"}
+        suggestion = new_suggestion(600, 1, "drama", form, 9, "Mina")
+        assert await store.add_suggestion(suggestion, per_member_per_day=3, max_pending=25)
         await store.flush()
     finally:
         await store.close()

@@ -14,7 +14,7 @@ from tests.e2e.conftest import completed_pick
 async def test_commands_register_with_names_options_and_descriptions(fake, start_bot):
     await start_bot()
     commands = fake.commands()
-    assert set(commands) == {"cry", "ost", "tears", "poll"}
+    assert set(commands) == {"cry", "ost", "tears", "poll", "suggest", "suggestions"}
     cry = commands["cry"]
     assert cry["description"] == "Get a sad K-drama worth your tissues"
     assert cry["contexts"] == [0]  # servers only: no DMs
@@ -34,6 +34,19 @@ async def test_commands_register_with_names_options_and_descriptions(fake, start
     tears = commands["tears"]
     assert tears["contexts"] == [0]
     assert {o["name"]: o["type"] for o in tears["options"]} == {"top": 1, "me": 1, "forget": 1}
+    assert {o["name"] for o in commands["suggest"]["options"]} == {"drama", "ost"}
+    suggestions = commands["suggestions"]
+    assert (
+        suggestions["contexts"] == [0] and suggestions["default_member_permissions"] is None
+    )  # `mine` is for all
+    assert {o["name"] for o in suggestions["options"]} == {
+        "mine",
+        "review",
+        "list",
+        "retire",
+        "export",
+        "channel",
+    }
 
 
 async def test_commands_sync_only_when_they_changed(fake, start_bot, tmp_path):
@@ -55,7 +68,7 @@ async def test_commands_sync_only_when_they_changed(fake, start_bot, tmp_path):
 
 async def test_dev_guild_gets_the_commands_at_once(fake, start_bot, guild, member):
     await start_bot(dev_guild_id=guild.id)
-    assert set(fake.commands(guild)) == {"cry", "ost", "tears", "poll"}
+    assert set(fake.commands(guild)) == {"cry", "ost", "tears", "poll", "suggest", "suggestions"}
     assert fake.command_syncs[-1][0] == guild.id
     message = await (await fake.run_command(member, fake.general(guild), "cry")).wait_answer()
     assert message.embeds

@@ -36,7 +36,7 @@ async def test_sync_command_registers_now_even_when_unchanged(fake, db_target, g
     await _sync(settings_for(fake, db_target), catalog, None)
     assert [scope for scope, _ in fake.command_syncs] == [None, None]
     await _sync(settings_for(fake, db_target), catalog, guild.id)
-    assert set(fake.commands(guild)) == {"cry", "ost", "tears", "poll"}
+    assert set(fake.commands(guild)) == {"cry", "ost", "tears", "poll", "suggest", "suggestions"}
     assert not any(kind == "GET" and "gateway" in path for kind, path in fake.requests)  # no connection
 
 

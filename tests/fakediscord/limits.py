@@ -172,3 +172,45 @@ def check_command(command: dict[str, Any], where: str = "") -> list[str]:
             else:
                 seen_required_end = True
     return errors
+
+
+MODAL_TITLE_MAX = 45
+MODAL_COMPONENTS_MAX = 5
+LABEL_MAX = 45
+LABEL_DESCRIPTION_MAX = 100
+TEXT_INPUT_VALUE_MAX = 4000
+CUSTOM_ID_MAX = 100
+
+
+def check_modal(modal: dict[str, Any]) -> list[str]:
+    """A modal (interaction response type 9): Discord's limits on its title, rows and text inputs."""
+    errors = []
+    if not 0 < _len(modal.get("title")) <= MODAL_TITLE_MAX:
+        errors.append(f"modal title: 1..{MODAL_TITLE_MAX} characters required")
+    if not 0 < _len(modal.get("custom_id")) <= CUSTOM_ID_MAX:
+        errors.append(f"modal custom_id: 1..{CUSTOM_ID_MAX} characters required")
+    components = modal.get("components") or []
+    if not 0 < len(components) <= MODAL_COMPONENTS_MAX:
+        errors.append(f"modal components: 1..{MODAL_COMPONENTS_MAX} required, got {len(components)}")
+    for i, row in enumerate(components):
+        if row.get("type") == 18:  # a label around one component
+            label, inputs = row.get("label"), [row.get("component") or {}]
+            if _len(row.get("description")) > LABEL_DESCRIPTION_MAX:
+                errors.append(f"components[{i}].description: more than {LABEL_DESCRIPTION_MAX} characters")
+        elif row.get("type") == 1:
+            inputs = row.get("components") or []
+            label = inputs[0].get("label") if inputs else None
+        else:
+            errors.append(f"components[{i}]: type {row.get('type')} cannot sit in a modal here")
+            continue
+        if not 0 < _len(label) <= LABEL_MAX:
+            errors.append(f"components[{i}].label: 1..{LABEL_MAX} characters required")
+        for text in inputs:
+            if text.get("type") != 4:
+                continue
+            high = text.get("max_length", TEXT_INPUT_VALUE_MAX)
+            if not 0 < high <= TEXT_INPUT_VALUE_MAX or text.get("min_length", 0) > high:
+                errors.append(f"components[{i}]: max_length {high} out of 1..{TEXT_INPUT_VALUE_MAX}")
+            if _len(text.get("value")) > high:
+                errors.append(f"components[{i}]: prefilled value longer than max_length")
+    return errors

@@ -271,6 +271,7 @@ class Message:
     interaction_id: int | None = None
     webhook_id: int | None = None
     reactions: dict[str, Reaction] = field(default_factory=dict)
+    files: list[tuple[str, bytes]] = field(default_factory=list)  # attachments: (filename, content)
     deleted: bool = False
     edited: bool = False
     created: float = field(default_factory=time.time)
@@ -291,7 +292,16 @@ class Message:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": [],
+            "attachments": [
+                {
+                    "id": str(self.id + i + 1),
+                    "filename": name,
+                    "size": len(content),
+                    "url": f"https://cdn.discordapp.invalid/attachments/{self.channel_id}/{self.id}/{name}",
+                    "proxy_url": f"https://media.discordapp.invalid/attachments/{self.channel_id}/{self.id}/{name}",
+                }
+                for i, (name, content) in enumerate(self.files)
+            ],
             "embeds": self.embeds,
             "pinned": False,
             "type": self.type,

@@ -138,6 +138,7 @@ class InteractionRecord:
     refusals: list[str] = field(default_factory=list)
     answered: asyncio.Event = field(default_factory=asyncio.Event)  # a visible message exists
     in_dm: bool = False  # sent from a direct message with the bot, not from a server
+    modal: dict[str, Any] | None = None  # the form the bot opened in answer (response type 9)
 
     @property
     def ephemeral(self) -> bool:
@@ -941,6 +942,39 @@ class FakeDiscord:
         data = {"custom_id": custom_id, "component_type": 2}
         return await self._send_interaction(3, member, channel, data, message=message)
 
+    async def submit_modal(
+        self, record: InteractionRecord, values: dict[str, str], *, member: Member | None = None
+    ) -> InteractionRecord:
+        """The member fills in and sends the form the bot opened for `record`. `values` are by text
+        input custom_id; Discord sends every input back, as typed (empty when left blank), in the
+        modal's own layout. Another member cannot submit someone else's form."""
+        modal = record.modal
+        if modal is None:
+            raise AssertionError(
+                f"interaction {record.id} opened no modal (response type {record.response_type})"
+            )
+        unknown = set(values) - {text["custom_id"] for text in _modal_inputs(modal)}
+        if unknown:
+            raise AssertionError(f"no text input {sorted(unknown)} in the modal")
+
+        def filled(text: dict[str, Any]) -> dict[str, Any]:
+            return {
+                "type": 4,
+                "custom_id": text["custom_id"],
+                "value": values.get(text["custom_id"], text.get("value") or ""),
+            }
+
+        components = []
+        for row in modal["components"]:
+            if row["type"] == 18:
+                components.append({"type": 18, "component": filled(row["component"])})
+            else:
+                components.append({"type": 1, "components": [filled(c) for c in row["components"]]})
+        data = {"custom_id": modal["custom_id"], "components": components}
+        return await self._send_interaction(
+            5, member or record.member, record.channel, data, message=record.message
+        )
+
     def _record(self, request: web.Request) -> InteractionRecord:
         record = self.interactions.get(int(request.match_info["iid"]))
         if record is None or record.token != request.match_info["token"]:
@@ -961,7 +995,12 @@ class FakeDiscord:
     async def _json_body(self, request: web.Request) -> dict[str, Any]:
         if request.content_type.startswith("multipart/"):
             form = await request.post()
-            return json.loads(form["payload_json"])  # type: ignore[arg-type]
+            body = json.loads(form["payload_json"])  # type: ignore[arg-type]
+            # Uploaded files, as discord.py sends them: parts named files[N] beside payload_json.
+            body["_files"] = [
+                (part.filename, part.file.read()) for name, part in form.items() if name.startswith("files[")
+            ]  # type: ignore[union-attr]
+            return body
         return await request.json() if request.can_read_body else {}
 
     def _validate_message(self, body: dict[str, Any], *, creating: bool = True) -> None:
@@ -990,6 +1029,7 @@ class FakeDiscord:
             flags=int(body.get("flags") or 0),
             poll=self._poll_from_body(body.get("poll")),
             allowed_mentions=body.get("allowed_mentions"),
+            files=list(body.get("_files") or []),
             type=mtype,
             webhook_id=self.application_id if webhook else None,
         )
@@ -1035,6 +1075,8 @@ class FakeDiscord:
             raise DiscordError(404, 10062, "Unknown interaction")
         rtype = body.get("type")
         data = body.get("data") or {}
+        if body.get("_files"):
+            data = {**data, "_files": body["_files"]}
         record.response_type = rtype
         resource: dict[str, Any] = {"type": rtype}
         if rtype == 4:
@@ -1065,7 +1107,11 @@ class FakeDiscord:
                 raise DiscordError(400, 50035, "Invalid Form Body", errors)
             record.choices = data.get("choices") or []
         elif rtype == 9:
-            pass
+            errors = limits.check_modal(data)
+            if errors:
+                self.violations += [f"modal: {e}" for e in errors]
+                raise DiscordError(400, 50035, "Invalid Form Body", errors)
+            record.modal = data
         else:
             raise DiscordError(400, 50035, f"unknown interaction response type {rtype}")
         record.acknowledged_at = time.monotonic()
@@ -1465,3 +1511,10 @@ async def running_fake(**kwargs: Any) -> AsyncIterator[FakeDiscord]:
             yield fake
     finally:
         await fake.stop()
+
+
+def _modal_inputs(modal: dict[str, Any]) -> list[dict[str, Any]]:
+    inputs = []
+    for row in modal.get("components") or []:
+        inputs += [row["component"]] if row.get("type") == 18 else row.get("components") or []
+    return [c for c in inputs if c.get("type") == 4]
