@@ -199,7 +199,7 @@ async def test_hostile_input_cannot_ping_link_or_break_out_of_spoilers(fake, sta
         "title": "@everyone <@&1> Sad **Show** https://evil.example/x",
         "hangul": "",
         "aired": "2020 discord.gg/raid",
-        "pitch": "Cry ||now|| `code` <t:1:R> " + "ㅠ" * 3000,
+        "pitch": ("Cry ||now|| `code` <t:1:R> " + "ㅠ" * 4000)[:4000],  # Discord's most for a text input
         "spoiler": "end|| @here [link](http://x.y)",
     }
     opened = await fake.run_command(member, fake.general(guild), "suggest drama")
