@@ -85,8 +85,8 @@ class Polls(
     @app_commands.describe(
         channel=_("Where the poll goes"),
         weekday=_("Which day of the week"),
-        time=_("Local time of day, e.g. 21:00 or 9pm"),
-        timezone=_("Your time zone, e.g. Asia/Seoul or America/New_York"),
+        time=_("Local time of day, e.g. 21:00, 9pm or 오후 9시"),
+        timezone=_("Your time zone or city, e.g. Seoul, KST or America/New_York"),
         size=_("How many dramas each poll offers (2-10)"),
         language=_("The poll's language (default: the server's)"),
     )
@@ -109,7 +109,7 @@ class Polls(
         language: str = "server",
     ) -> None:
         at = parse_local_time(time)
-        tz = zone(timezone)
+        tz = zone(timezone, typed=True)
         now = datetime.now(UTC)
         due = next_occurrence(now, weekday, at, tz)
         assert interaction.guild_id is not None

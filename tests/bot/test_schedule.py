@@ -118,13 +118,19 @@ def test_poll_lasts_until_shortly_before_the_next(posted, following, hours):
         ("12am", time(0)),
         ("12pm", time(12)),
         ("7", time(7)),
+        ("오후 9시", time(21)),
+        ("21시", time(21)),
+        ("오전 9시 30분", time(9, 30)),
+        ("밤 11시 반", time(23, 30)),
+        ("밤 12시", time(0)),
+        ("낮 12시", time(12)),
     ],
 )
 def test_local_time_accepts_common_spellings(text, expected):
     assert parse_local_time(text) == expected
 
 
-@pytest.mark.parametrize("text", ["25:00", "9:75", "13pm", "noonish", ""])
+@pytest.mark.parametrize("text", ["25:00", "9:75", "13pm", "noonish", "", "오후 13시", "25시"])
 def test_bad_local_time_is_explained(text):
     with pytest.raises(ScheduleError):
         parse_local_time(text)
@@ -140,6 +146,31 @@ def test_time_zone_names_are_checked_and_suggested():
     assert suggest_timezones("america/new")[0] == "America/New_York"
     assert len(suggest_timezones("a")) <= 25
     assert "Asia/Seoul" in suggest_timezones("")
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("seoul", "Asia/Seoul"), ("SEOUL ", "Asia/Seoul"), ("서울", "Asia/Seoul"), ("new york", "America/New_York"),
+        ("New-York", "America/New_York"), ("asia/seoul", "Asia/Seoul"), ("KST", "Asia/Seoul"), ("jst", "Asia/Tokyo"),
+        ("EST", "America/New_York"), ("뉴욕", "America/New_York"), ("la", "America/Los_Angeles"),
+    ],
+)  # fmt: skip
+def test_time_zones_are_taken_as_people_type_them(typed, key):
+    assert zone(typed, typed=True).key == key
+    assert key in suggest_timezones(typed)
+
+
+def test_an_ambiguous_abbreviation_asks_which_zone():
+    with pytest.raises(ScheduleError) as info:
+        zone("IST", typed=True)
+    message = info.value.render("en-US")
+    assert "more than one time zone" in message and "Asia/Kolkata" in message and "Europe/Dublin" in message
+    assert suggest_timezones("ist")[:3] == ["Asia/Kolkata", "Asia/Jerusalem", "Europe/Dublin"]
+
+
+def test_a_stored_zone_is_read_as_it_was_saved():
+    assert zone("EST").key == "EST"  # a legacy zone saved before abbreviations were read: unchanged
 
 
 def test_backoff_doubles_and_is_capped():

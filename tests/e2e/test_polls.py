@@ -108,9 +108,22 @@ async def test_bad_time_and_time_zone_are_explained(fake, start_bot, guild, admi
     running = await ready(fake, start_bot)
     reply = await set_up(fake, admin, guild, time="25:99")
     assert reply.ephemeral and "not a time of day" in reply.content
-    reply = await set_up(fake, admin, guild, timezone="Seoul")
+    reply = await set_up(fake, admin, guild, timezone="Mars/Olympus_Mons")
     assert "not a time zone I know" in reply.content
+    reply = await set_up(fake, admin, guild, timezone="IST")
+    assert "could mean more than one time zone: Asia/Kolkata, Asia/Jerusalem, Europe/Dublin" in reply.content
     assert await running.storage.schedule(guild.id) is None
+
+
+async def test_time_zones_and_times_are_taken_as_people_type_them(fake, start_bot, guild, admin):
+    running = await ready(fake, start_bot)
+    for typed, stored in (("seoul", "Asia/Seoul"), ("KST", "Asia/Seoul"), ("new york", "America/New_York")):
+        reply = await set_up(fake, admin, guild, timezone=typed, time="오후 9시")
+        assert "Set!" in reply.content and f"({stored})" in reply.content
+        schedule = await running.storage.schedule(guild.id)
+        assert (schedule.timezone, schedule.local_time) == (stored, "21:00")
+    reply = await set_up(fake, admin, guild, timezone="서울", time="21시")
+    assert "Set!" in reply.content and (await running.storage.schedule(guild.id)).timezone == "Asia/Seoul"
 
 
 async def test_time_zone_autocomplete(fake, start_bot, guild, admin):
@@ -120,6 +133,12 @@ async def test_time_zone_autocomplete(fake, start_bot, guild, admin):
         time="9pm",
     )  # fmt: skip
     assert {"name": "Asia/Seoul", "value": "Asia/Seoul"} in choices
+    for typed in ("서울", "kst"):
+        choices = await fake.autocomplete(
+            admin, fake.general(guild), "poll setup", "timezone", typed, channel=str(fake.general(guild).id),
+            weekday=0, time="9pm",
+        )  # fmt: skip
+        assert choices[0] == {"name": "Asia/Seoul", "value": "Asia/Seoul"}
 
 
 async def test_poll_now_posts_a_multi_select_poll_within_discords_limits(fake, start_bot, guild, admin):
