@@ -138,8 +138,10 @@ async def _db_copy(settings: Settings, target_url: str) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # Installed with pip, the same CLI is the `tearjerker` command: its usage lines say so.
+    prog = "tearjerker" if Path(sys.argv[0]).name == "tearjerker" else "python -m bot"
     parser = argparse.ArgumentParser(
-        prog="python -m bot",
+        prog=prog,
         description="Tearjerker, a Discord bot for a good cry. Without a command, runs the bot.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -35,15 +35,26 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
-# What the bot needs in the poll channel (names as Discord's settings show them, in bot/locales).
-NEEDED = (
-    "view_channel",
-    "send_messages",
-    "send_polls",
-    "embed_links",
-    "add_reactions",
-    "read_message_history",
-)
+# What the bot needs in the poll channel (names as Discord's settings show them, in bot/locales):
+# without the first three no poll can be posted; without the others it goes out, but less well.
+BLOCKING = ("view_channel", "send_messages", "send_polls")
+DEGRADING = ("embed_links", "add_reactions", "read_message_history")
+NEEDED = BLOCKING + DEGRADING
+
+
+def describe_missing(locale: Any, missing: list[str], channel: str) -> list[str]:
+    """One line for what stops the poll, one for what only weakens it, each saying what happens."""
+    lines = []
+    blocking = [p for p in missing if p in BLOCKING]
+    degrading = [p for p in missing if p in DEGRADING]
+    if blocking:
+        names = ", ".join(t(locale, f"perm.{p}") for p in blocking)
+        lines.append(t(locale, "poll.missing_blocking", permissions=names, channel=channel))
+    if degrading:
+        names = ", ".join(t(locale, f"perm.{p}") for p in degrading)
+        effects = "; ".join(t(locale, f"poll.effect_{p}") for p in degrading)
+        lines.append(t(locale, "poll.missing_degrading", permissions=names, channel=channel, effects=effects))
+    return lines
 
 
 @app_commands.guild_only()
@@ -136,9 +147,7 @@ class Polls(
             due=to_ts(due),
         )
         missing = await self.missing_permissions(interaction.guild, channel.id)
-        if missing:
-            names = ", ".join(t(locale, f"perm.{p}") for p in missing)
-            text += "\n" + t(locale, "poll.missing", permissions=names, channel=channel.mention)
+        text = "\n".join([text, *describe_missing(locale, missing, channel.mention)])
         await interaction.response.send_message(text, ephemeral=True)
 
     @setup_poll.autocomplete("timezone")
@@ -212,9 +221,7 @@ class Polls(
         except discord.NotFound:
             lines.append(t(locale, "poll.status_gone"))
         else:
-            if missing:
-                names = ", ".join(t(locale, f"perm.{p}") for p in missing)
-                lines.append(t(locale, "poll.status_missing", channel=channel, permissions=names))
+            lines += describe_missing(locale, missing, channel)
         await interaction.response.send_message("\n".join(lines), ephemeral=True)
 
     @app_commands.command(name=_("now"), description=_("Post a poll right now, outside the schedule"))
@@ -230,7 +237,8 @@ class Polls(
         if message is None:
             raise UserFacingError("poll.busy")
         await interaction.followup.send(
-            t(interaction.locale, "poll.posted", url=message.jump_url), ephemeral=True
+            t(interaction.locale, "poll.posted", url=message.jump_url, channel=f"<#{message.channel.id}>"),
+            ephemeral=True,
         )
 
     @app_commands.command(name=_("off"), description=_("Stop the weekly poll (votes and charts stay)"))

@@ -8,6 +8,7 @@ import re
 import shutil
 import signal
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
@@ -145,3 +146,12 @@ async def test_the_suite_ignores_a_developers_env_file(tmp_path):
     developer_out = (await developer.communicate())[0].decode()
     assert "application: looked up with the token" in suite_out
     assert "application: 111111111111111111" in developer_out
+
+
+def test_the_installed_tearjerker_command_runs_the_same_cli_under_its_own_name():
+    script = Path(sys.executable).with_name("tearjerker")
+    if not script.exists():
+        pytest.skip("the project is not installed in this environment (pip install -e .)")
+    done = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0 and done.stdout.startswith("usage: tearjerker ")
+    assert "catalog" in done.stdout and "python -m bot" not in done.stdout

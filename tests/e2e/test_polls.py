@@ -101,7 +101,21 @@ async def test_setup_reports_missing_channel_permissions(fake, start_bot, guild,
     )
     await fake.announce_guild(guild)
     reply = await set_up(fake, admin, guild, channel=quiet)
-    assert "I'm missing **Create Polls, Embed Links**" in reply.content
+    assert "⛔ I'm missing **Create Polls**" in reply.content and "cannot be posted" in reply.content
+    assert "⚠️ I'm also missing **Embed Links**" in reply.content and "can't show its ranking" in reply.content
+
+
+async def test_setup_tells_what_only_weakens_the_poll_apart_from_what_stops_it(fake, start_bot, guild, admin):
+    await ready(fake, start_bot)
+    bot_role = next(r for r in guild.roles.values() if r.name == "Tearjerker")
+    calm = fake.create_channel(
+        guild, "calm", overwrites=[Overwrite(bot_role.id, 0, deny=P.ADD_REACTIONS | P.READ_MESSAGE_HISTORY)]
+    )
+    await fake.announce_guild(guild)
+    reply = await set_up(fake, admin, guild, channel=calm)
+    assert "Set!" in reply.content and "⛔" not in reply.content
+    assert "⚠️ I'm also missing **Add Reactions, Read Message History**" in reply.content
+    assert "The poll still goes out" in reply.content and "skip the week" in reply.content
 
 
 async def test_bad_time_and_time_zone_are_explained(fake, start_bot, guild, admin):
@@ -145,7 +159,11 @@ async def test_poll_now_posts_a_multi_select_poll_within_discords_limits(fake, s
     running = await ready(fake, start_bot)
     await set_up(fake, admin, guild, size=10)
     reply = await (await fake.run_command(admin, fake.general(guild), "poll now")).wait_answer()
-    assert reply.ephemeral and "Posted:" in reply.content
+    assert (
+        reply.ephemeral
+        and "Posted in <#" in reply.content
+        and "[see the poll](https://discord.com/channels/" in reply.content
+    )
     [post] = polls_in(fake, fake.general(guild))
     poll = post.poll
     assert poll["allow_multiselect"] is True
