@@ -22,6 +22,7 @@ from bot.picks import PickHistory
 from bot.suggestion_box import SuggestionBox
 from bot.suggestions import ServerCatalogs
 from bot.tree import TearjerkerTree
+from bot.views import AGAIN_COOLDOWN, Cooldown
 from bot.weekly.service import WeeklyPolls
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ class Tearjerker(commands.AutoShardedBot):
         self.weekly = WeeklyPolls(self)
         # The cogs that answer "Another one", by pick kind; each registers itself as it loads.
         self.rerolls: dict[str, Any] = {}
+        self.again_cooldown = Cooldown(AGAIN_COOLDOWN)
         lean.install(self)
         self._in_flight: set[asyncio.Task[object]] = set()
 

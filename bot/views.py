@@ -4,9 +4,12 @@ a restart without any stored view: `Tearjerker.setup_hook` registers the class o
 from __future__ import annotations
 
 import re
+import time
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 import discord
+from discord.utils import utcnow
 
 from bot.i18n import t
 from bot.tree import report_error, safe_reply
@@ -17,6 +20,31 @@ if TYPE_CHECKING:
 
 class Rerolls(Protocol):
     async def again(self, interaction: discord.Interaction[Tearjerker], filters: str) -> None: ...
+
+
+# An old pick's button cannot be used to flood a channel: it answers only for this long after the pick,
+# and each member waits a few seconds between presses.
+AGAIN_MAX_AGE = timedelta(hours=6)
+AGAIN_COOLDOWN = 5.0  # seconds
+
+
+class Cooldown:
+    """Per-member spacing between presses, kept in memory (a restart forgets it, which is harmless)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._last: dict[int, float] = {}
+
+    def retry_after(self, member_id: int) -> float:
+        """0 and the press is counted, or the seconds the member still has to wait."""
+        now = time.monotonic()
+        last = self._last.get(member_id)
+        if last is not None and now - last < self.seconds:
+            return self.seconds - (now - last)
+        if len(self._last) > 10_000:  # forget presses long past
+            self._last = {m: at for m, at in self._last.items() if now - at < self.seconds}
+        self._last[member_id] = now
+        return 0.0
 
 
 # Which cog answers a press, by the kind in the custom id.
@@ -45,9 +73,19 @@ class AgainButton(
 
     async def callback(self, interaction: discord.Interaction[Tearjerker]) -> None:  # type: ignore[override]
         interaction.client.track_current_task()
+        command = "</cry>" if self.kind == "cry" else "</ost>"
         if interaction.user.id != self.owner:
-            command = "</cry>" if self.kind == "cry" else "</ost>"
             await safe_reply(interaction, t(interaction.locale, "pick.not_yours", command=command))
+            return
+        message = interaction.message
+        if message is not None and utcnow() - message.created_at > AGAIN_MAX_AGE:
+            await safe_reply(interaction, t(interaction.locale, "pick.expired", command=command))
+            return
+        wait = interaction.client.again_cooldown.retry_after(interaction.user.id)
+        if wait:
+            await safe_reply(
+                interaction, t(interaction.locale, "error.cooldown", seconds=max(1, round(wait)))
+            )
             return
         cog: Rerolls | None = interaction.client.rerolls.get(self.kind)
         try:

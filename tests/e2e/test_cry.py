@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
+
+import discord
 
 from bot.catalog import load_catalog
 from bot.config import DEFAULT_CATALOG_PATH
@@ -164,6 +167,27 @@ async def test_another_one_politely_refuses_someone_else(fake, start_bot, guild,
     reply = await (await fake.press_button(other_member, first, first.custom_ids()[0])).wait_answer()
     assert reply.ephemeral
     assert "made for someone else" in reply.content and "/cry" in reply.content
+    assert len(fake.messages_in(channel)) == 1
+
+
+async def test_another_one_waits_a_few_seconds_between_presses(fake, start_bot, guild, member):
+    await start_bot()
+    channel = fake.general(guild)
+    first = await completed_pick(fake, await fake.run_command(member, channel, "cry"))
+    await completed_pick(fake, await fake.press_button(member, first, first.custom_ids()[0]))
+    again = await (await fake.press_button(member, first, first.custom_ids()[0])).wait_answer()
+    assert again.ephemeral and "Easy there — try again in" in again.content
+    assert len(fake.messages_in(channel)) == 2  # the pick and one re-roll, not a third
+
+
+async def test_an_old_picks_button_answers_that_it_has_expired(fake, start_bot, guild, member, monkeypatch):
+    await start_bot()
+    channel = fake.general(guild)
+    first = await completed_pick(fake, await fake.run_command(member, channel, "cry"))
+    later = discord.utils.utcnow() + timedelta(hours=7)
+    monkeypatch.setattr("bot.views.utcnow", lambda: later)  # the bot's clock, seven hours on
+    reply = await (await fake.press_button(member, first, first.custom_ids()[0])).wait_answer()
+    assert reply.ephemeral and "its button has retired" in reply.content and "/cry" in reply.content
     assert len(fake.messages_in(channel)) == 1
 
 
