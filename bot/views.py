@@ -72,32 +72,62 @@ class AgainButton(
         return cls(match["kind"], int(match["owner"]), match["filters"] or "")
 
     async def callback(self, interaction: discord.Interaction[Tearjerker]) -> None:  # type: ignore[override]
-        interaction.client.track_current_task()
-        command = "</cry>" if self.kind == "cry" else "</ost>"
-        if interaction.user.id != self.owner:
-            await safe_reply(interaction, t(interaction.locale, "pick.not_yours", command=command))
-            return
-        message = interaction.message
-        if message is not None and utcnow() - message.created_at > AGAIN_MAX_AGE:
-            await safe_reply(interaction, t(interaction.locale, "pick.expired", command=command))
-            return
-        wait = interaction.client.again_cooldown.retry_after(interaction.user.id)
-        if wait:
-            await safe_reply(
-                interaction, t(interaction.locale, "error.cooldown", seconds=max(1, round(wait)))
+        await press(interaction, self.kind, self.owner, self.kind, self.filters)
+
+
+async def press(
+    interaction: discord.Interaction[Tearjerker], kind: str, owner: int, handler: str, filters: str
+) -> None:
+    """A button under a pick: only for the member it was made for, only while the pick is recent, with
+    a few seconds between presses; then the cog registered for `handler` answers."""
+    interaction.client.track_current_task()
+    command = "</cry>" if kind == "cry" else "</ost>"
+    if interaction.user.id != owner:
+        await safe_reply(interaction, t(interaction.locale, "pick.not_yours", command=command))
+        return
+    message = interaction.message
+    if message is not None and utcnow() - message.created_at > AGAIN_MAX_AGE:
+        await safe_reply(interaction, t(interaction.locale, "pick.expired", command=command))
+        return
+    wait = interaction.client.again_cooldown.retry_after(interaction.user.id)
+    if wait:
+        await safe_reply(interaction, t(interaction.locale, "error.cooldown", seconds=max(1, round(wait))))
+        return
+    cog: Rerolls | None = interaction.client.rerolls.get(handler)
+    try:
+        if cog is None:
+            raise RuntimeError(f"cog for {handler!r} is not loaded")
+        await cog.again(interaction, filters)
+    except Exception as exc:
+        await report_error(interaction, exc)
+
+
+class HealButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"tj:heal:(?P<owner>[0-9]{1,20})"):
+    """ "Something to heal" under a /cry pick: a comforting drama, so nobody is left at the bottom of a
+    sad one. Same rules as "Another one"."""
+
+    def __init__(self, owner: int, label: str = "Something to heal") -> None:
+        self.owner = owner
+        super().__init__(
+            discord.ui.Button(
+                label=label, emoji="🌱", style=discord.ButtonStyle.success, custom_id=f"tj:heal:{owner}"
             )
-            return
-        cog: Rerolls | None = interaction.client.rerolls.get(self.kind)
-        try:
-            if cog is None:
-                raise RuntimeError(f"cog for {self.kind!r} is not loaded")
-            await cog.again(interaction, self.filters)
-        except Exception as exc:
-            await report_error(interaction, exc)
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> HealButton:
+        return cls(int(match["owner"]))
+
+    async def callback(self, interaction: discord.Interaction[Tearjerker]) -> None:  # type: ignore[override]
+        await press(interaction, "cry", self.owner, "heal", "")
 
 
 def pick_view(kind: str, owner: int, locale: Any, filters: str = "") -> discord.ui.View:
-    """The button under a pick, labelled in the asker's language (its custom id carries no language)."""
+    """The buttons under a pick, labelled in the asker's language (custom ids carry no language)."""
     view = discord.ui.View(timeout=None)
     view.add_item(AgainButton(kind, owner, filters, label=t(locale, "pick.again")))
+    if kind == "cry":
+        view.add_item(HealButton(owner, label=t(locale, "pick.heal")))
     return view

@@ -14,7 +14,7 @@ from bot.errors import NothingMatches
 from bot.i18n import _, language_of, t
 from bot.picks import choose
 from bot.presenting import present
-from bot.views import AgainButton, pick_view
+from bot.views import AgainButton, HealButton, pick_view
 
 if TYPE_CHECKING:
     from bot.client import Tearjerker
@@ -27,6 +27,19 @@ def encode_filters(mood: str | None, era: str | None, tears: int | None) -> str:
 def decode_filters(filters: str) -> tuple[str | None, str | None, int | None]:
     mood, era, tears = [*filters.split(":"), "", "", ""][:3]
     return mood or None, era or None, int(tears) if tears.isdigit() else None
+
+
+HEALING_MOOD = "healing"
+
+
+class Comfort:
+    """Answers "Something to heal": a drama the catalog marks as healing, not one the member just saw."""
+
+    def __init__(self, cry: Cry) -> None:
+        self.cry = cry
+
+    async def again(self, interaction: discord.Interaction[Tearjerker], filters: str) -> None:
+        await self.cry._random_pick(interaction, HEALING_MOOD, None, None)
 
 
 class Cry(commands.Cog):
@@ -46,7 +59,9 @@ class Cry(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.rerolls["cry"] = self
-        self.bot.add_dynamic_items(AgainButton)  # "Another one" buttons keep working after a restart
+        self.bot.rerolls["heal"] = Comfort(self)
+        # "Another one" and "Something to heal" keep working after a restart.
+        self.bot.add_dynamic_items(AgainButton, HealButton)
 
     @app_commands.command(name=_("cry"), description=_("Get a sad K-drama worth your tissues"))
     @app_commands.guild_only()

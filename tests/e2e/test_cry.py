@@ -152,8 +152,8 @@ async def test_another_one_rerolls_for_the_asker_with_the_same_filters(fake, sta
     await start_bot()
     channel = fake.general(guild)
     first = await completed_pick(fake, await fake.run_command(member, channel, "cry", era="modern"))
-    [custom_id] = first.custom_ids()
-    assert custom_id == f"tj:again:cry:{member.user.id}::modern:"
+    custom_id, heal = first.custom_ids()
+    assert custom_id == f"tj:again:cry:{member.user.id}::modern:" and heal == f"tj:heal:{member.user.id}"
     second = await (await fake.press_button(member, first, custom_id)).wait_answer()
     assert second.id != first.id and not second.ephemeral
     assert drama_of(second).era == "modern" and drama_of(second).id != drama_of(first).id
@@ -168,6 +168,22 @@ async def test_another_one_politely_refuses_someone_else(fake, start_bot, guild,
     assert reply.ephemeral
     assert "made for someone else" in reply.content and "/cry" in reply.content
     assert len(fake.messages_in(channel)) == 1
+
+
+async def test_something_to_heal_answers_with_a_healing_drama_for_the_asker_only(
+    fake, start_bot, guild, member, other_member
+):
+    await start_bot()
+    channel = fake.general(guild)
+    first = await completed_pick(fake, await fake.run_command(member, channel, "cry", mood="grief"))
+    heal = f"tj:heal:{member.user.id}"
+    labels = [c["label"] for row in first.components for c in row["components"]]
+    assert labels == ["Another one", "Something to heal"]
+    refused = await (await fake.press_button(other_member, first, heal)).wait_answer()
+    assert refused.ephemeral and "made for someone else" in refused.content
+    comfort = await completed_pick(fake, await fake.press_button(member, first, heal))
+    assert not comfort.ephemeral and "healing" in drama_of(comfort).moods
+    assert comfort.custom_ids()[0] == f"tj:again:cry:{member.user.id}:healing::"  # more comfort, same rules
 
 
 async def test_another_one_waits_a_few_seconds_between_presses(fake, start_bot, guild, member):

@@ -55,6 +55,7 @@ async def test_a_korean_member_gets_cry_in_korean(fake, start_bot, guild):
     assert "역사의 무게" in message.field("분위기")
     assert embed["footer"]["text"].startswith("Mina 님을 위한 추천")
     assert message.components[0]["components"][0]["label"] == "하나 더"
+    assert message.components[0]["components"][1]["label"] == "마음 달래기"
 
 
 async def test_a_korean_member_gets_ost_and_autocomplete_in_korean(fake, start_bot, guild):
