@@ -160,7 +160,11 @@ def my_tears_embed(titles: list[Title], server: str, locale: Any = None) -> disc
 
 
 def recap_embed(
-    week: list[tuple[Title, int]], all_time: list[tuple[Title, int]], locale: Any = None
+    week: list[tuple[Title, int]],
+    all_time: list[tuple[Title, int]],
+    locale: Any = None,
+    *,
+    followed: bool = False,
 ) -> discord.Embed:
     """The weekly poll's recap: this week's ranking, then the server's all-time top three."""
     lang = language_of(locale)
@@ -181,5 +185,5 @@ def recap_embed(
             ),
             inline=False,
         )
-    embed.set_footer(text=t(locale, "poll.recap_footer"))
+    embed.set_footer(text=t(locale, "poll.recap_footer_now" if followed else "poll.recap_footer"))
     return embed

@@ -7,6 +7,7 @@ claim, post, record or release, recover, recap — is the weekly poll service's 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ from bot.schedule import (
     to_ts,
     zone,
 )
+from bot.tree import report_error, safe_reply
 from bot.weekly.service import render_failure
 
 if TYPE_CHECKING:
@@ -57,6 +59,64 @@ def describe_missing(locale: Any, missing: list[str], channel: str) -> list[str]
     return lines
 
 
+class PollNowButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"tj:pollnow:(?P<action>yes|no):(?P<owner>[0-9]{1,20})",
+):
+    """Confirm or cancel `/poll now` while a poll is still open (posting ends it early)."""
+
+    def __init__(self, action: str, owner: int, label: str = "") -> None:
+        self.action, self.owner = action, owner
+        super().__init__(
+            discord.ui.Button(
+                label=label or action,
+                style=discord.ButtonStyle.danger if action == "yes" else discord.ButtonStyle.secondary,
+                custom_id=f"tj:pollnow:{action}:{owner}",
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str], /
+    ) -> PollNowButton:
+        return cls(match["action"], int(match["owner"]))
+
+    async def callback(self, interaction: discord.Interaction[Tearjerker]) -> None:  # type: ignore[override]
+        interaction.client.track_current_task()
+        locale = interaction.locale
+        if interaction.user.id != self.owner or not interaction.permissions.manage_guild:
+            await safe_reply(interaction, t(locale, "poll.confirm_not_yours"))
+            return
+        if self.action == "no":
+            await interaction.response.edit_message(content=t(locale, "poll.confirm_kept"), view=None)
+            return
+        await interaction.response.edit_message(content=t(locale, "poll.posting"), view=None)
+        try:
+            await post_now(interaction)
+        except Exception as exc:
+            await report_error(interaction, exc)
+
+
+async def post_now(interaction: discord.Interaction[Tearjerker]) -> None:
+    """Post a poll now (ending one still open, with its recap) and tell the admin where it went."""
+    assert interaction.guild_id is not None
+    weekly = interaction.client.weekly
+    schedule = await interaction.client.storage.schedule(interaction.guild_id)
+    if schedule is None:
+        raise UserFacingError("poll.setup_first")
+    if weekly.busy(schedule.guild_id):
+        raise UserFacingError("poll.busy")
+    if not interaction.response.is_done():
+        await interaction.response.defer(ephemeral=True)
+    message = await weekly.post(schedule, scheduled=False)
+    if message is None:
+        raise UserFacingError("poll.busy")
+    await interaction.followup.send(
+        t(interaction.locale, "poll.posted", url=message.jump_url, channel=f"<#{message.channel.id}>"),
+        ephemeral=True,
+    )
+
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class Polls(
@@ -68,11 +128,30 @@ class Polls(
         super().__init__()
 
     async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(PollNowButton)
         self.scheduler.start()
 
     async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(PollNowButton)
         self.scheduler.cancel()
         self.weekly.stop()
+
+    # --- Discord ends a poll -----------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        """A poll's results are finalized in a message update when it ends, early or on time."""
+        results = (payload.data.get("poll") or {}).get("results") or {}
+        if results.get("is_finalized"):
+            final = {int(c["id"]): int(c["count"]) for c in results.get("answer_counts") or []}
+            await self.weekly.poll_ended(payload.message_id, final)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Discord also posts a "poll ended" message pointing at the poll."""
+        reference = message.reference
+        if message.type is discord.MessageType.poll_result and reference and reference.message_id:
+            await self.weekly.poll_ended(reference.message_id)
 
     async def interaction_check(self, interaction: discord.Interaction[Tearjerker]) -> bool:  # type: ignore[override]
         # Server settings can override the default permission; check what the member really has.
@@ -227,19 +306,21 @@ class Polls(
     @app_commands.command(name=_("now"), description=_("Post a poll right now, outside the schedule"))
     async def now(self, interaction: discord.Interaction[Tearjerker]) -> None:
         assert interaction.guild_id is not None
-        schedule = await self.bot.storage.schedule(interaction.guild_id)
-        if schedule is None:
-            raise UserFacingError("poll.setup_first")
-        if self.weekly.busy(schedule.guild_id):
-            raise UserFacingError("poll.busy")
-        await interaction.response.defer(ephemeral=True)
-        message = await self.weekly.post(schedule, scheduled=False)
-        if message is None:
-            raise UserFacingError("poll.busy")
-        await interaction.followup.send(
-            t(interaction.locale, "poll.posted", url=message.jump_url, channel=f"<#{message.channel.id}>"),
-            ephemeral=True,
-        )
+        locale = interaction.locale
+        still_open = await self.bot.storage.open_polls(guild_ids=[interaction.guild_id])
+        if still_open and await self.bot.storage.schedule(interaction.guild_id) is not None:
+            # Posting ends the open poll early: ask first.
+            poll = still_open[-1]
+            url = f"https://discord.com/channels/{poll.guild_id}/{poll.channel_id}/{poll.message_id}"
+            view = discord.ui.View(timeout=None)
+            owner = interaction.user.id
+            view.add_item(PollNowButton("yes", owner, t(locale, "poll.confirm_yes")))
+            view.add_item(PollNowButton("no", owner, t(locale, "poll.confirm_no")))
+            await interaction.response.send_message(
+                t(locale, "poll.confirm_now", url=url, closes=poll.closes_at), view=view, ephemeral=True
+            )
+            return
+        await post_now(interaction)
 
     @app_commands.command(name=_("off"), description=_("Stop the weekly poll (votes and charts stay)"))
     async def off(self, interaction: discord.Interaction[Tearjerker]) -> None:

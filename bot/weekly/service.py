@@ -241,7 +241,7 @@ class WeeklyPolls:
                 await self.bot.http.end_poll(old.channel_id, old.message_id)
             except discord.HTTPException as exc:
                 log.info("could not end poll %s early: %s", old.message_id, exc)
-            await self.close_poll(old, now)
+            await self.close_poll(old, now, followed=True)
         storage = self.bot.storage
         catalog = self.bot.catalog_for(guild.id)
         titles = choose_titles(catalog.dramas, await storage.last_used_titles(guild.id), schedule.size)
@@ -317,15 +317,31 @@ class WeeklyPolls:
         )
         log.info("recorded interrupted poll post %s for server %s", found.id, schedule.guild_id)
 
-    async def close_poll(self, poll: WeeklyPoll, now: int) -> None:
-        """The recap, made once: claim it, read the final votes, post it."""
+    async def poll_ended(self, message_id: int, final: dict[int, int] | None = None) -> None:
+        """Discord ended one of our polls (its time ran out, or someone ended it early): the recap now,
+        from Discord's finalized counts when the event carried them, instead of at our closing time.
+        Both signals Discord sends (the finalized poll, then its result message) lead here; the recap is
+        still made once."""
+        poll = await self.bot.storage.open_poll(message_id)
+        if poll is None:
+            return  # not ours, or already recapped
+        self._start(poll.guild_id, lambda: self.close_poll(poll, int(time.time()), final=final))
+
+    async def close_poll(
+        self, poll: WeeklyPoll, now: int, *, final: dict[int, int] | None = None, followed: bool = False
+    ) -> None:
+        """The recap, made once: claim it, read the final votes, post it. `final`: Discord's finalized
+        count per answer id. `followed`: a new poll goes out right after (no "next week" in the recap)."""
         storage = self.bot.storage
         if not await storage.claim_close(poll.message_id, now):
             return
         await self.bot.ballot.reconcile_poll(poll)
         await storage.flush()
+        answers = await storage.poll_answers(poll.message_id)
         counts = await storage.poll_counts(poll.message_id)
-        order = [title_id for _, title_id in await storage.poll_answers(poll.message_id)]
+        if final is not None:
+            counts = {title_id: final.get(answer_id, 0) for answer_id, title_id in answers}
+        order = [title_id for _, title_id in answers]
         catalog = self.bot.catalog_for(poll.guild_id)
         week = [(catalog.get(r.title_id), r.votes) for r in ranking(counts, order)]
         all_time = [(catalog.get(title_id), n) for title_id, n in await storage.top(poll.guild_id, 3)]
@@ -340,6 +356,7 @@ class WeeklyPolls:
             [(x, n) for x, n in week if x is not None],
             [(x, n) for x, n in all_time if x is not None],
             language,
+            followed=followed,
         )
         channel = self.bot.get_partial_messageable(poll.channel_id, guild_id=poll.guild_id)
         try:

@@ -131,12 +131,16 @@ async def test_the_weekly_poll_in_a_korean_server_is_in_korean(fake, start_bot):
     assert "휴지 준비됐나요?" in post.content
     await fake.poll_vote(admin, post, 1)
     await eventually(lambda: running.storage.count_votes_of(admin.user.id, seoul.id), 1)
-    await fake.end_poll(post)
-    poll = await running.storage.latest_poll(seoul.id)
-    await running.bot.weekly.tick(poll.closes_at + 1)
-    [recap] = [
-        m for m in fake.messages_in(channel) if m.embeds and m.embed["title"] == "😭 이번 주의 눈물 결과"
-    ]
+    await fake.end_poll(post)  # the recap follows as soon as Discord ends the poll
+
+    def recaps():
+        return [
+            m
+            for m in fake.messages_in(channel)
+            if m.embeds and m.embed.get("title") == "😭 이번 주의 눈물 결과"
+        ]
+
+    [recap] = await fake.wait_for(recaps, what="the recap")
     assert recap.embed["description"].startswith(f"` 1.` **{answers[0]}** — 1 😭")
     assert recap.field("이 서버의 역대 눈물 순위 TOP 3")
 

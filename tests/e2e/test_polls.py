@@ -229,14 +229,20 @@ async def test_the_recap_ranks_the_week_and_names_the_all_time_top_three(
     await fake.poll_vote(member, post, 1)
     await eventually(lambda: running.storage.tally(guild.id, answers[3]), 2)
     await fake.end_poll(post)
+
+    def recaps():
+        return [
+            m
+            for m in fake.messages_in(fake.general(guild))
+            if m.embeds and "This week's tears" in m.embed.get("title", "")
+        ]
+
+    # Discord ended the poll: the recap comes at once, not at the bot's own closing time.
+    await fake.wait_for(recaps, what="the recap")
     poll = await running.storage.latest_poll(guild.id)
     await polls(running).tick(poll.closes_at + 1)
     await polls(running).tick(poll.closes_at + 61)  # recorded once: no second recap
-    recaps = [
-        m
-        for m in fake.messages_in(fake.general(guild))
-        if m.embeds and "This week's tears" in m.embed["title"]
-    ]
+    recaps = recaps()
     assert len(recaps) == 1
     lines = recaps[0].embed["description"].split("\n")
     title = running.bot.catalog.get(answers[3]).display
@@ -366,3 +372,59 @@ async def test_a_post_from_a_stale_schedule_row_does_not_repeat_the_week(fake, s
         cog.post(stale, scheduled=True, now=now), cog.post(stale, scheduled=True, now=now + 1)
     )
     assert len(polls_in(fake, fake.general(guild))) == 1
+
+
+def recaps_in(fake, channel):
+    return [
+        m for m in fake.messages_in(channel) if m.embeds and "This week's tears" in m.embed.get("title", "")
+    ]
+
+
+async def test_a_poll_ended_early_by_discord_gets_its_recap_from_the_finalized_counts_once(
+    fake, start_bot, guild, admin, member
+):
+    running = await ready(fake, start_bot)
+    await set_up(fake, admin, guild)
+    await (await fake.run_command(admin, fake.general(guild), "poll now")).wait_answer()
+    [post] = polls_in(fake, fake.general(guild))
+    answers = dict(await running.storage.poll_answers(post.id))
+    await fake.poll_vote(member, post, 2)
+    await eventually(lambda: running.storage.tally(guild.id, answers[2]), 1)
+    # A vote the bot never heard of (its event was lost): Discord's final count still has it.
+    post.poll["_votes"][2].append(admin.user.id)
+    await fake.end_poll(post, by=member)  # someone with the right ends it early
+    await fake.wait_for(lambda: recaps_in(fake, fake.general(guild)), what="the recap")
+    [recap] = recaps_in(fake, fake.general(guild))
+    title = running.bot.catalog.get(answers[2]).display
+    assert recap.embed["description"].split("\n")[0] == f"` 1.` **{title}** — 2 😭"
+    assert "next week" in recap.embed["footer"]["text"]
+    assert any(m.type == 46 for m in fake.messages_in(fake.general(guild)))  # Discord's own notice too
+
+    async def recorded():
+        return (await running.storage.latest_poll(guild.id)).recap_message_id
+
+    await eventually(recorded, recap.id, what="the recap recorded")
+    poll = await running.storage.latest_poll(guild.id)
+    await polls(running).tick(poll.closes_at + 1)  # the scheduled closing finds it done
+    assert len(recaps_in(fake, fake.general(guild))) == 1
+
+
+async def test_poll_now_while_a_poll_is_open_asks_first_and_its_recap_promises_no_next_week(
+    fake, start_bot, guild, admin
+):
+    await ready(fake, start_bot)
+    await set_up(fake, admin, guild)
+    await (await fake.run_command(admin, fake.general(guild), "poll now")).wait_answer()
+    ask = await (await fake.run_command(admin, fake.general(guild), "poll now")).wait_answer()
+    assert ask.ephemeral and "A poll is still open" in ask.content and "ends it now" in ask.content
+    kept = await fake.press_button(admin, ask, f"tj:pollnow:no:{admin.user.id}")
+    assert "Kept the current poll" in (await kept.wait_answer()).content
+    assert len(polls_in(fake, fake.general(guild))) == 1 and not recaps_in(fake, fake.general(guild))
+    ask = await (await fake.run_command(admin, fake.general(guild), "poll now")).wait_answer()
+    pressed = await fake.press_button(admin, ask, f"tj:pollnow:yes:{admin.user.id}")
+    await fake.wait_for(lambda: len(polls_in(fake, fake.general(guild))) == 2, what="the new poll")
+    await fake.wait_for(lambda: pressed.followups, what="the admin's confirmation")
+    assert "Posted in <#" in pressed.followups[0].content
+    [recap] = recaps_in(fake, fake.general(guild))
+    assert "a new poll follows right away" in recap.embed["footer"]["text"]
+    assert "next week" not in recap.embed["footer"]["text"]

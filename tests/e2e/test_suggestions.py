@@ -227,7 +227,20 @@ async def poll_titles(fake, admin, guild, rounds: int) -> list[str]:
     """Post `rounds` polls with /poll now; every answer's text, in order."""
     seen = []
     for _ in range(rounds):
-        await (await fake.run_command(admin, fake.general(guild), "poll now")).wait_answer()
+        before = len([m for m in fake.messages_in(fake.general(guild)) if m.poll is not None])
+        answer = await (await fake.run_command(admin, fake.general(guild), "poll now")).wait_answer()
+        if answer.custom_ids():  # a poll is still open: confirm ending it
+            pressed = await fake.press_button(admin, answer, f"tj:pollnow:yes:{admin.user.id}")
+            await fake.wait_for(lambda p=pressed: p.followups, what="the admin's confirmation")
+            assert "Posted in" in pressed.followups[0].content, pressed.followups[0].content
+        else:
+            assert "Posted in" in answer.content, answer.content
+        await fake.wait_for(
+            lambda b=before: (
+                len([m for m in fake.messages_in(fake.general(guild)) if m.poll is not None]) > b
+            ),
+            what="the new poll",
+        )
         post = [m for m in fake.messages_in(fake.general(guild)) if m.poll is not None][-1]
         seen += [a["poll_media"]["text"] for a in post.poll["answers"]]
     return seen

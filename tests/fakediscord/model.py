@@ -272,6 +272,7 @@ class Message:
     webhook_id: int | None = None
     reactions: dict[str, Reaction] = field(default_factory=dict)
     files: list[tuple[str, bytes]] = field(default_factory=list)  # attachments: (filename, content)
+    reference: dict[str, Any] | None = None  # message_reference: what this message points at
     deleted: bool = False
     edited: bool = False
     created: float = field(default_factory=time.time)
@@ -308,6 +309,8 @@ class Message:
             "flags": self.flags,
             "components": self.components,
         }
+        if self.reference is not None:
+            data["message_reference"] = self.reference
         if self.guild_id is not None:
             data["guild_id"] = str(self.guild_id)
         if self.webhook_id is not None:

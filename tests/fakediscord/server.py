@@ -1477,8 +1477,13 @@ class FakeDiscord:
             message.guild_id,
         )
 
-    async def end_poll(self, message: Message) -> None:
+    async def end_poll(self, message: Message, *, by: Member | None = None) -> None:
+        """The poll ends: its time ran out, the bot expired it, or `by` (its author or a member who may
+        manage messages) ended it early. As Discord does, the finalized poll arrives as a message update,
+        then a "poll ended" message (type 46) pointing at the poll appears in the channel."""
         assert message.poll is not None
+        if message.poll["results"]["is_finalized"]:
+            return
         message.poll["results"] = {
             "is_finalized": True,
             "answer_counts": [
@@ -1487,7 +1492,27 @@ class FakeDiscord:
             ],
         }
         message.edited = True
-        await self.dispatch("MESSAGE_UPDATE", message.payload(), message.guild_id)
+        await self.dispatch(
+            "MESSAGE_UPDATE", {**message.payload(), "guild_id": str(message.guild_id)}, message.guild_id
+        )
+        result = Message(
+            id=snowflake(),
+            channel_id=message.channel_id,
+            guild_id=message.guild_id,
+            author=message.author,
+            type=46,
+            embeds=[{"type": "poll_result", "fields": [
+                {"name": "poll_question_text", "value": message.poll["question"]["text"], "inline": False},
+                {"name": "total_votes", "value": str(sum(len(v) for v in message.poll["_votes"].values())),
+                 "inline": False},
+            ]}],
+        )  # fmt: skip
+        result.reference = {"message_id": str(message.id), "channel_id": str(message.channel_id),
+                            "guild_id": str(message.guild_id), "type": 0}  # fmt: skip
+        self.messages[result.id] = result
+        await self.dispatch(
+            "MESSAGE_CREATE", {**result.payload(), "guild_id": str(message.guild_id)}, message.guild_id
+        )
 
     # --- reading what the bot did (driver) ------------------------------------------------------------
 

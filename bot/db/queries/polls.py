@@ -184,6 +184,14 @@ class PollQueries(Queries):
                 found += [WeeklyPoll(*row) for row in rows]
         return sorted(found, key=lambda p: p.closes_at)
 
+    async def open_poll(self, message_id: int) -> WeeklyPoll | None:
+        """One of our weekly polls by its message, if it has not been recapped yet."""
+        row = await self.backend.fetchone(
+            f"SELECT {POLL_COLUMNS} FROM weekly_poll WHERE message_id = ? AND closed_at IS NULL",
+            (message_id,),
+        )
+        return WeeklyPoll(*row) if row else None
+
     async def latest_poll(self, guild_id: int) -> WeeklyPoll | None:
         row = await self.backend.fetchone(
             f"SELECT {POLL_COLUMNS} FROM weekly_poll WHERE guild_id = ? ORDER BY posted_at DESC LIMIT 1",
