@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 PAGE = 100  # reaction users per request, Discord's maximum
 
 
+# Changes that move a pick's count (a deleted pick or channel has no count left to show).
+LIVE_OPS = frozenset({"add", "remove", "clear", "clear-emoji"})
+
+
 class Ballot:
     def __init__(self, bot: Tearjerker) -> None:
         self.bot = bot
@@ -43,6 +47,8 @@ class Ballot:
         if user_id and message_id in self._reconciling:
             self._reconciling[message_id].add((user_id, source))
         self.bot.storage.change_votes(VoteChange(op, message_id, user_id, source))
+        if op in LIVE_OPS:
+            self.bot.live.touched(message_id)
 
     def stop(self) -> None:
         for task in self._catchups.values():

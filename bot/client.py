@@ -18,6 +18,7 @@ from bot.commands_hash import sync_key, tree_hash
 from bot.config import OperatorError, Settings
 from bot.db import Storage
 from bot.i18n import Translator, set_command_ids
+from bot.live import LiveCounts
 from bot.picks import PickHistory
 from bot.suggestion_box import SuggestionBox
 from bot.suggestions import ServerCatalogs
@@ -109,6 +110,7 @@ class Tearjerker(commands.AutoShardedBot):
         self.sync_on_start = sync_on_start
         self.history = PickHistory(storage.pick_history)
         self.ballot = Ballot(self)
+        self.live = LiveCounts(self)
         self.weekly = WeeklyPolls(self)
         # The cogs that answer "Another one", by pick kind; each registers itself as it loads.
         self.rerolls: dict[str, Any] = {}
@@ -133,6 +135,7 @@ class Tearjerker(commands.AutoShardedBot):
         if pending:
             log.info("waiting for %d interaction(s) to finish before closing", len(pending))
             await asyncio.wait(pending, timeout=SHUTDOWN_GRACE)
+        self.live.stop()
         await super().close()
 
     async def setup_hook(self) -> None:

@@ -37,7 +37,7 @@ def listen_links(ost: Ost, drama: Drama) -> list[tuple[str, str]]:
 
 
 def tear_count_line(locale: Any, here: int, everywhere: int) -> str:
-    key = "pick.count_one" if here == 1 else "pick.count_many"
+    key = "pick.count_none" if here == 0 else "pick.count_one" if here == 1 else "pick.count_many"
     return t(locale, key, emoji=VOTE_EMOJI, here=here, everywhere=everywhere)
 
 

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 async def present(interaction: discord.Interaction[Tearjerker], title: Title, view: discord.ui.View) -> None:
     bot = interaction.client
     name = interaction.user.display_name
-    # Counts as of now: the pick is not edited as votes come in (no edit storm on a popular post).
+    # Counts as of now; bot/live.py keeps them current as votes come in, a few seconds apart.
     assert interaction.guild_id is not None and interaction.channel_id is not None
     try:
         tears: tuple[int, int] | None = await bot.storage.tallies(interaction.guild_id, title.id)
@@ -37,6 +37,7 @@ async def present(interaction: discord.Interaction[Tearjerker], title: Title, vi
     if not isinstance(message, discord.InteractionMessage):
         message = await interaction.original_response()
     bot.history.shown(interaction.user.id, title.kind, title.id, message.id)
+    bot.live.sent(message.id, embed, interaction.locale)
     await bot.storage.record_presented(
         message_id=message.id,
         guild_id=interaction.guild_id,

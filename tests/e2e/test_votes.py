@@ -225,12 +225,50 @@ async def test_picks_show_the_tear_count(fake, start_bot, guild, member, other_m
     running = await start_bot()
     channel = fake.general(guild)
     first = await pick(fake, member, channel, title="queen-for-seven-days")
-    assert first.field("Cried to it") == "😭 0 people cried to it here · 0 everywhere"
+    assert (
+        first.field("Cried to it")
+        == "😭 No one has cried to it here yet — will you be the first? · 0 everywhere"
+    )
     await fake.add_reaction(member, first)
     await fake.add_reaction(other_member, first)
     await eventually(lambda: running.storage.tally(guild.id, "queen-for-seven-days"), 2)
     second = await pick(fake, member, channel, title="queen-for-seven-days")
     assert second.field("Cried to it") == "😭 2 people cried to it here · 2 everywhere"
+
+
+async def test_a_picks_count_follows_its_votes_in_a_few_coalesced_edits(fake, start_bot, guild, member):
+    running = await start_bot()
+    running.bot.live.interval = 0.3  # five seconds in production
+    message = await pick(fake, member, fake.general(guild), title="goblin")
+    fans = [fake.create_member(guild, f"fan{i}") for i in range(12)]
+    for fan in fans:
+        await fake.add_reaction(fan, message)
+    await fake.wait_for(
+        lambda: message.field("Cried to it") == "😭 12 people cried to it here · 12 everywhere",
+        what="the live count",
+    )
+    await fake.wait_for(lambda: running.bot.live.edits >= 1, what="the edit to be counted")
+    assert running.bot.live.edits <= 3  # twelve votes, a few edits
+    await fake.remove_reaction(fans[0], message)
+    await fake.wait_for(
+        lambda: message.field("Cried to it").startswith("😭 11 people"), what="the count going down"
+    )
+    assert not fake.violations
+
+
+async def test_old_picks_keep_their_count_and_other_messages_are_never_edited(
+    fake, start_bot, guild, member, monkeypatch
+):
+    running = await start_bot()
+    running.bot.live.interval = 0.05
+    monkeypatch.setattr("bot.live.MAX_AGE", -1)  # every pick counts as days old
+    message = await pick(fake, member, fake.general(guild), title="goblin")
+    chat = await fake.chat(member, fake.general(guild), "so sad")
+    await fake.add_reaction(member, message)
+    await fake.add_reaction(member, chat)
+    await eventually(lambda: running.storage.tally(guild.id, "goblin"), 1)
+    await asyncio.sleep(0.3)
+    assert running.bot.live.edits == 0 and not message.edited and not chat.edited
 
 
 async def test_an_operator_can_add_vote_emoji(fake, start_bot, guild, member, other_member):
