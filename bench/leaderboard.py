@@ -1,4 +1,5 @@
-"""Tear chart reads at 1,000,000 votes: the counters behind /tears top vs a GROUP BY over the votes.
+"""Tear chart reads at 1,000,000 votes cast over the last year: the counters behind /tears top (all
+time, and this week, month and year) vs a GROUP BY over the votes.
 
 python -m bench.leaderboard [--votes 1000000] [--reads 2000] [--backend postgresql]
 """
@@ -15,12 +16,23 @@ import time
 from pathlib import Path
 
 from bench.common import Goal, median, percentile, report, sqlite_connection
+from bot.periods import PERIODS, bucket
 
 TOP_SQL = (
     "SELECT title_id, count FROM tally WHERE guild_id = ? AND count > 0 ORDER BY count DESC, title_id LIMIT ?"
 )
 GROUP_BY_SQL = "SELECT title_id, COUNT(*) AS n FROM vote WHERE guild_id = ? GROUP BY title_id ORDER BY n DESC, title_id LIMIT ?"
+PERIOD_SQL = (
+    "SELECT title_id, count FROM tally_period WHERE guild_id = ? AND period = ? AND bucket = ? AND count > 0"
+    " ORDER BY count DESC, title_id LIMIT ?"
+)
+PERIOD_GROUP_BY_SQL = (
+    "SELECT title_id, COUNT(*) AS n FROM vote WHERE guild_id = ? AND created_at >= ? GROUP BY title_id"
+    " ORDER BY n DESC, title_id LIMIT ?"
+)
 BIG_GUILD = 1
+NOW = int(time.time())
+YEAR = 365 * 86400
 
 
 def build(path: Path, votes: int, rng: random.Random) -> None:
@@ -29,17 +41,21 @@ def build(path: Path, votes: int, rng: random.Random) -> None:
     rows = vote_rows(votes, rng)
     conn.execute("BEGIN")
     # Through the same trigger that keeps the counters in production.
-    conn.executemany("INSERT INTO vote (guild_id, user_id, title_id, created_at) VALUES (?, ?, ?, 0)", rows)
+    conn.executemany(
+        "INSERT INTO vote (guild_id, user_id, title_id, created_at) VALUES (?, ?, ?, ?)",
+        [(g, u, t, NOW - rng.randrange(YEAR)) for g, u, t in sorted(rows)],
+    )
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     conn.close()
 
 
-def time_reads(conn: sqlite3.Connection, sql: str, guild: int, reads: int) -> list[float]:
+def time_reads(conn: sqlite3.Connection, sql: str, guild: int, reads: int, *middle: object) -> list[float]:
     samples = []
+    params = (guild, *middle, 10)
     for _ in range(reads):
         started = time.perf_counter()
-        conn.execute(sql, (guild, 10)).fetchall()
+        conn.execute(sql, params).fetchall()
         samples.append(time.perf_counter() - started)
     return samples
 
@@ -68,12 +84,11 @@ async def pg_main(args: argparse.Namespace) -> bool:
         conn = await asyncpg.connect(dsn)
         try:
             started = time.perf_counter()
-            rows = [(g, u, t, 0) for g, u, t in vote_rows(args.votes, random.Random(7))]
-            await conn.copy_records_to_table("vote", records=rows)  # loaded as a copy would: no triggers
-            await conn.execute(
-                "INSERT INTO tally SELECT guild_id, title_id, COUNT(*) FROM vote GROUP BY guild_id, title_id"
-                " UNION ALL SELECT 0, title_id, COUNT(*) FROM vote GROUP BY title_id"
-            )
+            rng = random.Random(7)
+            rows = [(g, u, t, NOW - rng.randrange(YEAR)) for g, u, t in sorted(vote_rows(args.votes, rng))]
+            # COPY fires the statement triggers: period counters and counter deltas (folded just below).
+            await conn.copy_records_to_table("vote", records=rows)
+            await conn.execute("SELECT apply_tally_deltas()")  # as the writer does before each commit
             await conn.execute("ANALYZE")
             built = time.perf_counter() - started
             top, group = numbered(TOP_SQL), numbered(GROUP_BY_SQL)
@@ -100,6 +115,22 @@ async def pg_main(args: argparse.Namespace) -> bool:
             top_global = await server_times(top, 0, args.reads)
             trip = await round_trips(top, BIG_GUILD, args.reads)
             group_big = await server_times(group, BIG_GUILD, max(20, args.reads // 100))
+            periods = {}
+            period_sql = numbered(PERIOD_SQL)
+            for name, code in PERIODS.items():
+                start = bucket(code, NOW)
+                counted = [tuple(r) for r in await conn.fetch(period_sql, BIG_GUILD, code, start, 10)]
+                grouped = [
+                    tuple(r) for r in await conn.fetch(numbered(PERIOD_GROUP_BY_SQL), BIG_GUILD, start, 10)
+                ]
+                assert counted == grouped, (name, counted, grouped)
+                samples = []
+                for _ in range(args.reads):
+                    plan = await conn.fetchval(
+                        f"EXPLAIN (ANALYZE, FORMAT JSON) {period_sql}", BIG_GUILD, code, start, 10
+                    )
+                    samples.append(json.loads(plan)[0]["Execution Time"] / 1e3)
+                periods[name] = samples
         finally:
             await conn.close()
     us = 1e6
@@ -109,12 +140,20 @@ async def pg_main(args: argparse.Namespace) -> bool:
             ("/tears top, biggest server (counters)", f"{median(top_big) * us:.1f} µs server time"),
             ("/tears top, global (counters)", f"{median(top_global) * us:.1f} µs server time"),
             ("the same read's round trip (asyncpg, loopback)", f"{median(trip) * us:.0f} µs"),
+            *(
+                (f"/tears top period:{name}, biggest server", f"{median(s) * us:.1f} µs server time")
+                for name, s in periods.items()
+            ),
             ("baseline: GROUP BY over the votes", f"{median(group_big) * us:,.0f} µs server time"),
             ("counters vs GROUP BY", f"{median(group_big) / median(top_big):,.0f}× faster"),
         ],
         [
             Goal("/tears top server time (median, biggest server)", median(top_big) * us, 50, "µs"),
             Goal("/tears top server time (median, global)", median(top_global) * us, 50, "µs"),
+            *(
+                Goal(f"/tears top period:{name} server time (median)", median(s) * us, 50, "µs")
+                for name, s in periods.items()
+            ),
         ],
     )
 
@@ -143,6 +182,13 @@ def main(argv: list[str] | None = None) -> bool:
         top_big = time_reads(conn, TOP_SQL, BIG_GUILD, args.reads)
         top_global = time_reads(conn, TOP_SQL, 0, args.reads)
         group_big = time_reads(conn, GROUP_BY_SQL, BIG_GUILD, max(20, args.reads // 100))
+        periods = {}
+        for name, code in PERIODS.items():
+            start = bucket(code, NOW)
+            counted = conn.execute(PERIOD_SQL, (BIG_GUILD, code, start, 10)).fetchall()
+            grouped = conn.execute(PERIOD_GROUP_BY_SQL, (BIG_GUILD, start, 10)).fetchall()
+            assert counted == grouped, (name, counted, grouped)
+            periods[name] = time_reads(conn, PERIOD_SQL, BIG_GUILD, args.reads, code, start)
         conn.close()
     us = 1e6
     return report(
@@ -156,12 +202,23 @@ def main(argv: list[str] | None = None) -> bool:
                 "/tears top, global (counters)",
                 f"{median(top_global) * us:.1f} µs (p99 {percentile(top_global, 99) * us:.1f} µs)",
             ),
+            *(
+                (
+                    f"/tears top period:{name}, biggest server",
+                    f"{median(s) * us:.1f} µs (p99 {percentile(s, 99) * us:.1f} µs)",
+                )
+                for name, s in periods.items()
+            ),
             ("baseline: GROUP BY over the votes", f"{median(group_big) * us:,.0f} µs"),
             ("counters vs GROUP BY", f"{median(group_big) / median(top_big):,.0f}× faster"),
         ],
         [
             Goal("/tears top database time (median, biggest server)", median(top_big) * us, 50, "µs"),
             Goal("/tears top database time (median, global)", median(top_global) * us, 50, "µs"),
+            *(
+                Goal(f"/tears top period:{name} (median, biggest server)", median(s) * us, 50, "µs")
+                for name, s in periods.items()
+            ),
         ],
     )
 

@@ -128,11 +128,16 @@ def ost_embed(
     return embed
 
 
-def chart_embed(where: str, rows: list[tuple[Title, int]], locale: Any = None) -> discord.Embed:
+def chart_embed(
+    where: str, rows: list[tuple[Title, int]], locale: Any = None, period: str = "all"
+) -> discord.Embed:
     lang = language_of(locale)
-    embed = discord.Embed(title=t(locale, "chart.heading", where=where), colour=COLOUR)
+    heading = t(locale, "chart.heading", where=where)
+    if period != "all":
+        heading += f" · {t(locale, f'chart.period_{period}')}"
+    embed = discord.Embed(title=heading, colour=COLOUR)
     if not rows:
-        embed.description = t(locale, "chart.empty")
+        embed.description = t(locale, "chart.empty" if period == "all" else "chart.empty_period")
         return embed
     top = rows[0][1]
     lines = []
@@ -145,13 +150,18 @@ def chart_embed(where: str, rows: list[tuple[Title, int]], locale: Any = None) -
     return embed
 
 
-def my_tears_embed(titles: list[Title], server: str, locale: Any = None) -> discord.Embed:
+def my_tears_embed(titles: list[tuple[Title, int]], server: str, locale: Any = None) -> discord.Embed:
+    """A member's cried-to titles, newest first, each with when the vote was cast (Discord shows the
+    time in the reader's own time zone and language)."""
     lang = language_of(locale)
     embed = discord.Embed(title=t(locale, "chart.mine_title", server=server), colour=COLOUR)
     if not titles:
         embed.description = t(locale, "chart.mine_empty", emoji=VOTE_EMOJI)
         return embed
-    shown = [f"{'🎬' if isinstance(x, Drama) else '🎵'} {x.display_for(lang)}" for x in titles[:40]]
+    shown = [
+        f"{'🎬' if isinstance(x, Drama) else '🎵'} {x.display_for(lang)} · <t:{at}:R>"
+        for x, at in titles[:40]
+    ]
     more = "\n" + t(locale, "chart.mine_more", count=len(titles) - 40) if len(titles) > 40 else ""
     embed.description = "\n".join(shown) + more
     key = "chart.mine_footer_one" if len(titles) == 1 else "chart.mine_footer_many"

@@ -78,33 +78,45 @@ class Tears(
         self.bot.remove_dynamic_items(ForgetButton)
 
     @app_commands.command(name=_("top"), description=_("The most cried-to dramas and OSTs"))
-    @app_commands.rename(scope=_("scope"))
-    @app_commands.describe(scope=_("This server's chart, or every server's together"))
+    @app_commands.rename(scope=_("scope"), period=_("period"))
+    @app_commands.describe(
+        scope=_("This server's chart, or every server's together"),
+        period=_("Votes cast this week, month or year (UTC), or all time"),
+    )
     @app_commands.choices(
         scope=[
             app_commands.Choice(name=_("This server"), value="server"),
             app_commands.Choice(name=_("Every server"), value="global"),
-        ]
+        ],
+        period=[
+            app_commands.Choice(name=_("This week"), value="week"),
+            app_commands.Choice(name=_("This month"), value="month"),
+            app_commands.Choice(name=_("This year"), value="year"),
+            app_commands.Choice(name=_("All time"), value="all"),
+        ],
     )
-    async def top(self, interaction: discord.Interaction[Tearjerker], scope: str = "server") -> None:
+    async def top(
+        self, interaction: discord.Interaction[Tearjerker], scope: str = "server", period: str = "all"
+    ) -> None:
         guild_id = interaction.guild_id if scope == "server" else None
         rows = []
         # Every server's chart holds the shipped catalog only: a server's own entries stay its own.
         catalog = self.bot.catalog_for(guild_id)
-        for title_id, count in await self.bot.storage.top(guild_id, CHART_SIZE * 2):
+        chosen = None if period == "all" else period
+        for title_id, count in await self.bot.storage.top(guild_id, CHART_SIZE * 2, period=chosen):
             title = catalog.get(title_id)
             if title is not None:  # a title an operator removed from the catalog drops off the chart
                 rows.append((title, count))
         locale = interaction.locale
         where = interaction.guild.name if guild_id and interaction.guild else t(locale, "chart.everywhere")
-        await interaction.response.send_message(embed=chart_embed(where, rows[:CHART_SIZE], locale))
+        await interaction.response.send_message(embed=chart_embed(where, rows[:CHART_SIZE], locale, period))
 
     @app_commands.command(name=_("me"), description=_("What you cried to in this server (only you see it)"))
     async def me(self, interaction: discord.Interaction[Tearjerker]) -> None:
         assert interaction.guild_id is not None
-        ids = await self.bot.storage.votes_of(interaction.guild_id, interaction.user.id)
+        votes = await self.bot.storage.votes_with_time(interaction.guild_id, interaction.user.id)
         catalog = self.bot.catalog_for(interaction.guild_id)
-        titles = [x for x in (catalog.get(i) for i in ids) if x is not None]
+        titles = [(x, at) for x, at in ((catalog.get(i), at) for i, at in votes) if x is not None]
         server = interaction.guild.name if interaction.guild else t(interaction.locale, "chart.this_server")
         await interaction.response.send_message(
             embed=my_tears_embed(titles, server, interaction.locale), ephemeral=True

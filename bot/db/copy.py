@@ -14,6 +14,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "vote_source": ("message_id", "user_id", "source", "guild_id", "title_id", "created_at"),
     "orphan_source": ("message_id", "user_id", "source", "created_at"),
     "tally": ("guild_id", "title_id", "count"),
+    "tally_period": ("guild_id", "period", "bucket", "title_id", "count"),
     "forget_marker": ("guild_id", "user_id", "forgotten_at"),
     "poll_schedule": (
         "guild_id", "channel_id", "weekday", "local_time", "timezone", "size", "locale", "enabled", "next_due",

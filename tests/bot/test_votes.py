@@ -203,3 +203,27 @@ async def test_close_commits_everything_still_queued(tmp_path):
         assert await storage.tally(GUILD, "mr-sunshine") == 5000
     finally:
         await storage.close()
+
+
+async def test_charts_by_period_count_the_votes_first_cast_in_each(storage):
+    now = 1_795_535_447  # Tuesday 2026-11-24, UTC
+    last_week = now - 7 * 86400  # still November
+    last_year = now - 400 * 86400
+    await present(storage, 1, "goblin")
+    await present(storage, 2, "signal")
+    await apply(
+        storage,
+        VoteChange("add", 1, MINA, CRY, at=now),
+        VoteChange("add", 1, JOON, CRY, at=last_week),
+        VoteChange("add", 2, MINA, CRY, at=last_year),
+        VoteChange("add", 2, 1003, CRY, at=last_year),
+    )
+    assert await storage.top(GUILD, period="week", now=now) == [("goblin", 1)]
+    assert await storage.top(GUILD, period="month", now=now) == [("goblin", 2)]
+    assert await storage.top(GUILD, period="year", now=now) == [("goblin", 2)]
+    assert await storage.top(GUILD) == [("goblin", 2), ("signal", 2)]
+    assert await storage.top(None, period="week", now=now) == [("goblin", 1)]  # every server's too
+    await apply(storage, VoteChange("remove", 1, MINA, CRY))  # taken back: leaves the period it was cast in
+    assert await storage.top(GUILD, period="week", now=now) == []
+    assert await storage.top(GUILD, period="month", now=now) == [("goblin", 1)]
+    assert await storage.votes_with_time(GUILD, JOON) == [("goblin", last_week)]

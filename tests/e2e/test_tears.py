@@ -116,3 +116,36 @@ async def test_forget_with_nothing_to_forget(fake, start_bot, guild, member):
     await start_bot()
     reply = await (await fake.run_command(member, fake.general(guild), "tears forget")).wait_answer()
     assert reply.ephemeral and "nothing to forget" in reply.content
+
+
+async def test_top_by_period_and_me_with_when_each_vote_was_cast(
+    fake, start_bot, guild, member, other_member
+):
+    running = await start_bot()
+    channel = fake.general(guild)
+    sunshine = await pick(fake, member, channel, "mr-sunshine")
+    for m in (member, other_member):
+        await fake.add_reaction(m, sunshine)
+    await eventually(lambda: running.storage.tally(guild.id, "mr-sunshine"), 2)
+    for period, label in (("week", "this week"), ("month", "this month"), ("year", "this year")):
+        chart = await (await fake.run_command(member, channel, "tears top", period=period)).wait_answer()
+        assert chart.embed["title"].endswith(f"· {label}")
+        assert chart.embed["description"].split("\n")[0] == "` 1.` 🎬 **Mr. Sunshine** — 2 😭"
+    every = await (
+        await fake.run_command(member, channel, "tears top", scope="global", period="week")
+    ).wait_answer()
+    assert "Mr. Sunshine" in every.embed["description"]
+    mine = await (await fake.run_command(member, channel, "tears me")).wait_answer()
+    [line] = mine.embed["description"].split("\n")
+    assert line.startswith("🎬 Mr. Sunshine · <t:") and line.endswith(":R>")
+    when = int(line.split("<t:")[1].split(":")[0])
+    vote = await running.storage.votes_with_time(guild.id, member.user.id)
+    assert vote == [("mr-sunshine", when)]
+
+
+async def test_a_period_without_votes_says_so(fake, start_bot, guild, member):
+    await start_bot()
+    chart = await (
+        await fake.run_command(member, fake.general(guild), "tears top", period="week")
+    ).wait_answer()
+    assert "No tears in this period yet" in chart.embed["description"]

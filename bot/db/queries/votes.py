@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from bot.db.models import VoteChange
 from bot.db.queries.base import Queries
+from bot.periods import PERIODS, bucket
 
 ORPHAN_MAX_AGE = 3600  # seconds a reaction on a not-yet-recorded message waits for it
 
@@ -40,16 +41,36 @@ class VoteQueries(Queries):
         )
         return int(row[0]) if row else 0
 
-    async def top(self, guild_id: int | None, limit: int = 10) -> list[tuple[str, int]]:
+    async def top(
+        self, guild_id: int | None, limit: int = 10, *, period: str | None = None, now: int | None = None
+    ) -> list[tuple[str, int]]:
         """The chart: (title id, votes), most cried-to first, read from the counters (an index range).
 
-        guild_id None is the global chart across servers.
+        guild_id None is the global chart across servers; `period` ("week", "month", "year") counts the
+        votes first cast in the current one (UTC), from its own counters.
         """
-        rows = await self.backend.fetch(
-            "SELECT title_id, count FROM tally WHERE guild_id = ? AND count > 0 ORDER BY count DESC, title_id LIMIT ?",
-            (guild_id or 0, limit),
-        )
+        if period is None:
+            rows = await self.backend.fetch(
+                "SELECT title_id, count FROM tally WHERE guild_id = ? AND count > 0"
+                " ORDER BY count DESC, title_id LIMIT ?",
+                (guild_id or 0, limit),
+            )
+        else:
+            code = PERIODS[period]
+            rows = await self.backend.fetch(
+                "SELECT title_id, count FROM tally_period WHERE guild_id = ? AND period = ? AND bucket = ?"
+                " AND count > 0 ORDER BY count DESC, title_id LIMIT ?",
+                (guild_id or 0, code, bucket(code, int(time.time()) if now is None else now), limit),
+            )
         return [(title_id, int(count)) for title_id, count in rows]
+
+    async def votes_with_time(self, guild_id: int, user_id: int) -> list[tuple[str, int]]:
+        """A member's votes here with when each was cast, newest first (/tears me)."""
+        rows = await self.backend.fetch(
+            "SELECT title_id, created_at FROM vote WHERE guild_id = ? AND user_id = ? ORDER BY created_at DESC, title_id",
+            (guild_id, user_id),
+        )
+        return [(title_id, int(at)) for title_id, at in rows]
 
     async def votes_of(self, guild_id: int, user_id: int) -> list[str]:
         rows = await self.backend.fetch(
