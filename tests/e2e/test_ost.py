@@ -75,3 +75,14 @@ async def test_ost_another_one_gives_a_different_song(fake, start_bot, guild, me
     first = await completed_pick(fake, await fake.run_command(member, channel, "ost"))
     second = await (await fake.press_button(member, first, first.custom_ids()[0])).wait_answer()
     assert second.embed["title"] != first.embed["title"]
+
+
+async def test_an_artist_named_with_parentheses_is_shown_without_doubling_them(
+    fake, start_bot, guild, member
+):
+    await start_bot()
+    message = await (
+        await fake.run_command(member, fake.general(guild), "ost", query="my-love-is-hurt")
+    ).wait_answer()
+    assert message.field("Artist") == "Lee Sang-gon (Noel) · 이상곤"
+    assert ") (" not in message.field("Artist")
