@@ -53,6 +53,21 @@ async def make_due(running, guild, now: int) -> None:
     await running.storage.reschedule(guild.id, now - 1)
 
 
+def recaps_in(fake, channel):
+    return [
+        m for m in fake.messages_in(channel) if m.embeds and "This week's tears" in m.embed.get("title", "")
+    ]
+
+
+async def first_poll(fake, start_bot, guild, admin):
+    """A bot with a schedule and one poll posted by /poll now: (running, the post, answers by id)."""
+    running = await ready(fake, start_bot)
+    await set_up(fake, admin, guild)
+    await (await fake.run_command(admin, fake.general(guild), "poll now")).wait_answer()
+    [post] = polls_in(fake, fake.general(guild))
+    return running, post, dict(await running.storage.poll_answers(post.id))
+
+
 def polls_in(fake, channel):
     return [m for m in fake.messages_in(channel) if m.poll is not None]
 
@@ -219,30 +234,18 @@ async def test_poll_votes_and_unvotes_are_cried_to_votes(fake, start_bot, guild,
 async def test_the_recap_ranks_the_week_and_names_the_all_time_top_three(
     fake, start_bot, guild, admin, member
 ):
-    running = await ready(fake, start_bot)
-    await set_up(fake, admin, guild)
-    await (await fake.run_command(admin, fake.general(guild), "poll now")).wait_answer()
-    [post] = polls_in(fake, fake.general(guild))
-    answers = dict(await running.storage.poll_answers(post.id))
+    running, post, answers = await first_poll(fake, start_bot, guild, admin)
     await fake.poll_vote(member, post, 3)
     await fake.poll_vote(admin, post, 3)
     await fake.poll_vote(member, post, 1)
     await eventually(lambda: running.storage.tally(guild.id, answers[3]), 2)
     await fake.end_poll(post)
-
-    def recaps():
-        return [
-            m
-            for m in fake.messages_in(fake.general(guild))
-            if m.embeds and "This week's tears" in m.embed.get("title", "")
-        ]
-
     # Discord ended the poll: the recap comes at once, not at the bot's own closing time.
-    await fake.wait_for(recaps, what="the recap")
+    await fake.wait_for(lambda: recaps_in(fake, fake.general(guild)), what="the recap")
     poll = await running.storage.latest_poll(guild.id)
     await polls(running).tick(poll.closes_at + 1)
     await polls(running).tick(poll.closes_at + 61)  # recorded once: no second recap
-    recaps = recaps()
+    recaps = recaps_in(fake, fake.general(guild))
     assert len(recaps) == 1
     lines = recaps[0].embed["description"].split("\n")
     title = running.bot.catalog.get(answers[3]).display
@@ -374,20 +377,10 @@ async def test_a_post_from_a_stale_schedule_row_does_not_repeat_the_week(fake, s
     assert len(polls_in(fake, fake.general(guild))) == 1
 
 
-def recaps_in(fake, channel):
-    return [
-        m for m in fake.messages_in(channel) if m.embeds and "This week's tears" in m.embed.get("title", "")
-    ]
-
-
 async def test_a_poll_ended_early_by_discord_gets_its_recap_from_the_finalized_counts_once(
     fake, start_bot, guild, admin, member
 ):
-    running = await ready(fake, start_bot)
-    await set_up(fake, admin, guild)
-    await (await fake.run_command(admin, fake.general(guild), "poll now")).wait_answer()
-    [post] = polls_in(fake, fake.general(guild))
-    answers = dict(await running.storage.poll_answers(post.id))
+    running, post, answers = await first_poll(fake, start_bot, guild, admin)
     await fake.poll_vote(member, post, 2)
     await eventually(lambda: running.storage.tally(guild.id, answers[2]), 1)
     # A vote the bot never heard of (its event was lost): Discord's final count still has it.

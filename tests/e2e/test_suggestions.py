@@ -39,6 +39,18 @@ def member_guild(fake, member):
     return fake.guilds[member.guild_id]
 
 
+WISH = {"song": "Wish", "artist": "Someone Kind", "drama": "Paper Lantrens", "scene": "The last box."}
+
+
+async def approved(fake, running, member, admin, kind, values):
+    """A member's suggestion, approved through the core service (the review buttons have their own tests)."""
+    guild = member_guild(fake, member)
+    await suggest(fake, member, kind, values)
+    [suggestion] = await running.storage.suggestions(guild.id, ("pending",))
+    await running.bot.suggestion_box.approve(guild.id, suggestion.id, admin.user.id)
+    return suggestion
+
+
 async def review_page(fake, admin):
     record = await fake.run_command(admin, fake.general(member_guild(fake, admin)), "suggestions review")
     return await record.wait_answer()
@@ -123,15 +135,8 @@ async def test_duplicates_are_refused_naming_the_entry(fake, start_bot, guild, m
 
 async def test_a_suggested_ost_of_an_approved_drama_plays_with_ost(fake, start_bot, guild, member, admin):
     running = await start_bot()
-    await suggest(fake, member, "drama", HEAVEN)
-    [drama] = await running.storage.suggestions(guild.id, ("pending",))
-    await running.bot.suggestion_box.approve(guild.id, drama.id, admin.user.id)
-    await suggest(
-        fake,
-        member,
-        "ost",
-        {"song": "Wish", "artist": "Someone Kind", "drama": "Paper Lantrens", "scene": "The last box."},
-    )
+    drama = await approved(fake, running, member, admin, "drama", HEAVEN)
+    await suggest(fake, member, "ost", WISH)
     [ost] = await running.storage.suggestions(guild.id, ("pending",))
     assert json.loads(ost.fields)["drama_id"] == title_id(drama.id)
     page = await review_page(fake, admin)
@@ -316,17 +321,8 @@ async def test_export_gives_admins_a_catalog_file_the_operator_can_merge(
     fake, start_bot, guild, member, admin, tmp_path
 ):
     running = await start_bot()
-    await suggest(fake, member, "drama", HEAVEN)
-    [drama] = await running.storage.suggestions(guild.id, ("pending",))
-    await running.bot.suggestion_box.approve(guild.id, drama.id, admin.user.id)
-    await suggest(
-        fake,
-        member,
-        "ost",
-        {"song": "Wish", "artist": "Someone Kind", "drama": "paper lantrens", "scene": "The last box."},
-    )
-    [ost] = await running.storage.suggestions(guild.id, ("pending",))
-    await running.bot.suggestion_box.approve(guild.id, ost.id, admin.user.id)
+    await approved(fake, running, member, admin, "drama", HEAVEN)
+    await approved(fake, running, member, admin, "ost", {**WISH, "drama": "paper lantrens"})
     answer = await (await fake.run_command(admin, fake.general(guild), "suggestions export")).wait_answer()
     assert answer.ephemeral and "2 approved entries" in answer.content
     [(name, content)] = answer.files
