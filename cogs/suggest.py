@@ -20,6 +20,7 @@ from bot.i18n import _, t
 from bot.options import TextChannelOption
 from bot.suggestion_box import Refused
 from bot.suggestions import DRAMA_FIELDS, MULTILINE, OST_FIELDS, REASON_MAX, REQUIRED, display
+from bot.tree import report_error
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,10 @@ class Form(discord.ui.Modal):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await self._submit(interaction, {name: text.value for name, text in self._inputs.items()})
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:  # type: ignore[override]
+        """A form that fails (the database unreachable…) still gets a plain answer, never silence."""
+        await report_error(interaction, error)
 
 
 def entry_form(kind: str, locale: Any, submit: Submit, values: dict[str, str] | None = None) -> Form:
@@ -138,8 +143,13 @@ class ReviewButton(
         return cls(match["action"], int(match["id"]), interaction.locale)
 
     async def callback(self, interaction: discord.Interaction[Tearjerker]) -> None:  # type: ignore[override]
-        cog = interaction.client.suggestion_desk
-        await cog.on_review_button(interaction, self.action, self.suggestion_id)
+        interaction.client.track_current_task()
+        try:
+            await interaction.client.suggestion_desk.on_review_button(
+                interaction, self.action, self.suggestion_id
+            )
+        except Exception as exc:
+            await report_error(interaction, exc)
 
 
 class Suggestions(commands.Cog):

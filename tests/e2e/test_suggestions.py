@@ -355,3 +355,18 @@ async def test_new_suggestions_are_announced_in_the_channel_admins_chose_without
     await (await fake.run_command(admin, fake.general(guild), "suggestions channel")).wait_answer()
     await suggest(fake, member, "drama", {**HEAVEN, "title": "Another Sad One", "hangul": ""})
     assert len(fake.messages_in(mods)) == 1
+
+
+async def test_a_form_that_fails_inside_the_bot_still_gets_a_plain_answer(
+    fake, start_bot, guild, member, caplog
+):
+    running = await start_bot()
+
+    async def broken(**kwargs):
+        raise RuntimeError("the database is on fire")
+
+    running.bot.suggestion_box.submit = broken
+    answer = await suggest(fake, member, "drama", HEAVEN)
+    assert answer.ephemeral and "Something went wrong on my side" in answer.content
+    assert "the database is on fire" in caplog.text  # logged for the operator, not shown to the member
+    assert "the database is on fire" not in answer.content
