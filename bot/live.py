@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.embeds import tear_count_line
 from bot.i18n import t
 
 if TYPE_CHECKING:
@@ -65,9 +66,12 @@ class LiveCounts:
             task.cancel()
 
     async def _edit_later(self, message_id: int, wait: float) -> None:
+        me = asyncio.current_task()
         try:
             await asyncio.sleep(wait)
-            self._pending.pop(message_id, None)
+            # From here on, votes that come in schedule the next edit (this one may read before them).
+            if self._pending.get(message_id) is me:
+                del self._pending[message_id]
             self._last_edit[message_id] = time.monotonic()
             await self._edit(message_id)
         except asyncio.CancelledError:
@@ -75,7 +79,8 @@ class LiveCounts:
         except Exception:
             log.exception("could not update the tear count of message %s", message_id)
         finally:
-            self._pending.pop(message_id, None)
+            if self._pending.get(message_id) is me:
+                del self._pending[message_id]
 
     async def _edit(self, message_id: int) -> None:
         storage = self.bot.storage
@@ -110,17 +115,11 @@ class LiveCounts:
         self.edits += 1
 
 
-def count_line(locale: Any, here: int, everywhere: int) -> str:
-    from bot.embeds import tear_count_line
-
-    return tear_count_line(locale, here, everywhere)
-
-
 def with_count(data: dict[str, Any], locale: str, here: int, everywhere: int) -> dict[str, Any] | None:
     """The embed with its "cried to it" field set to these counts; None if it has no such field or the
     field already says so (no edit needed)."""
     name = t(locale, "pick.cried")
-    line = count_line(locale, here, everywhere)
+    line = tear_count_line(locale, here, everywhere)
     fields = [dict(f) for f in data.get("fields", [])]
     for field in fields:
         if field.get("name") == name:

@@ -51,11 +51,17 @@ def _key(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def _all() -> frozenset[str]:
+    """Every zone name tzdata has (read from disk once: the autocomplete asks at every keystroke)."""
+    return frozenset(available_timezones())
+
+
+@lru_cache(maxsize=1)
 def _index() -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     """IANA names by their typed form, and zones by city (the last part of their name)."""
     names: dict[str, str] = {}
     cities: dict[str, list[str]] = {}
-    for name in available_timezones():
+    for name in _all():
         if name.startswith(("Etc/", "SystemV/", "posix/", "right/")) or ("/" not in name and name != "UTC"):
             continue
         names[_key(name)] = name
@@ -73,7 +79,7 @@ def candidates(text: str) -> tuple[str, ...]:
     if key in ABBREVIATIONS:
         return ABBREVIATIONS[key]
     names, cities = _index()
-    if text.strip() in available_timezones():
+    if text.strip() in _all():
         return (text.strip(),)
     if key in names:
         return (names[key],)
