@@ -72,7 +72,11 @@ class Ballot:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("catch-up for shard %s failed; live votes keep counting", shard_id)
+                log.exception(
+                    "catch-up for shard %s failed; live votes keep counting",
+                    shard_id,
+                    extra={"shard": shard_id},
+                )
             if shard_id not in self._catchup_again:
                 return
             self._catchup_again.discard(shard_id)
@@ -97,6 +101,7 @@ class Ballot:
             len(polls),
             changed,
             time.perf_counter() - started,
+            extra={"shard": shard_id},
         )
 
     @staticmethod

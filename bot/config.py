@@ -6,11 +6,13 @@ how to fix it; `python -m bot` prints that line and exits with status 2.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -41,8 +43,9 @@ class SettingsError(OperatorError):
 # Every setting the bot reads, so tests can clear a developer's own values from their environment.
 SETTING_NAMES = (
     "DISCORD_TOKEN", "DISCORD_APPLICATION_ID", "DATABASE_URL", "CATALOG_PATH", "LOG_LEVEL", "DEV_GUILD_ID",
-    "VOTE_EMOJIS", "CATCHUP_DAYS", "SHARD_COUNT", "SHARD_IDS", "DB_POOL_SIZE",
+    "VOTE_EMOJIS", "CATCHUP_DAYS", "SHARD_COUNT", "SHARD_IDS", "DB_POOL_SIZE", "LOG_FORMAT",
 )  # fmt: skip
+_LOG_FORMATS = ("text", "json")
 # Names another settings file instead of the project's .env, or `none` for no file at all.
 ENV_FILE_VARIABLE = "TEARJERKER_ENV_FILE"
 
@@ -63,6 +66,7 @@ class Settings:
     database_path: Path
     catalog_path: Path
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one object per line, for log collectors
     dev_guild_id: int | None = None
     application_id: int | None = None
     vote_emojis: tuple[str, ...] = ("😭",)
@@ -215,6 +219,10 @@ def load_settings(
     if log_level not in _LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL: {shown(log_level)} is not one of {', '.join(_LOG_LEVELS)}")
 
+    log_format = (get("LOG_FORMAT") or "text").strip().lower()
+    if log_format not in _LOG_FORMATS:
+        raise SettingsError(f"LOG_FORMAT: {shown(log_format)} is not one of {', '.join(_LOG_FORMATS)}")
+
     vote_emojis = tuple(e.strip() for e in (get("VOTE_EMOJIS") or "😭").split(",") if e.strip())
     if not vote_emojis or any(" " in e or len(e) > 32 for e in vote_emojis):
         raise SettingsError("VOTE_EMOJIS: give emoji separated by commas, e.g. 😭,😢 (custom emoji by id)")
@@ -234,6 +242,7 @@ def load_settings(
         db_pool_size=int(pool_raw),
         catalog_path=catalog_path,
         log_level=log_level,
+        log_format=log_format,
         dev_guild_id=_snowflake("DEV_GUILD_ID", dev_guild) if dev_guild else None,
         application_id=_snowflake("DISCORD_APPLICATION_ID", app_id) if app_id else None,
         vote_emojis=vote_emojis,
@@ -287,10 +296,43 @@ class RedactFilter(logging.Filter):
         return True
 
 
+class JsonFormatter(logging.Formatter):
+    """LOG_FORMAT=json: one JSON object per line — time, level, logger, message, and the shard and
+    server where the record knows them (`extra={"shard": …, "guild": …}`), plus the traceback as text.
+    Secrets are replaced in every field, the traceback included."""
+
+    def __init__(self, *secrets: str) -> None:
+        super().__init__()
+        self._secrets = [s for s in secrets if s]
+
+    def _clean(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": self._clean(record.getMessage()),
+        }
+        for key in ("shard", "guild"):
+            value = getattr(record, key, None)
+            if value is not None:
+                entry[key] = value
+        if record.exc_info:
+            entry["exception"] = self._clean(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)
+
+
 def setup_logging(settings: Settings) -> None:
     """One stderr handler whose filter redacts the token, even in discord.py's debug output."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter(*settings.secrets))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-8s %(name)s: %(message)s"))
     handler.addFilter(RedactFilter(*settings.secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

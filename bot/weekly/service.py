@@ -172,7 +172,7 @@ class WeeklyPolls:
                 "weekly poll work for server %s did not finish in time; the next tick goes on", guild_id
             )
         except Exception:
-            log.exception("weekly poll work for server %s failed", guild_id)
+            log.exception("weekly poll work for server %s failed", guild_id, extra={"guild": guild_id})
 
     async def _post_due(self, schedule: PollSchedule, now: int) -> None:
         async with self._posting:
@@ -224,7 +224,12 @@ class WeeklyPolls:
                 answers=answers,
                 next_due=next_due,
             )
-            log.info("posted the weekly poll in server %s (%d titles)", schedule.guild_id, len(answers))
+            log.info(
+                "posted the weekly poll in server %s (%d titles)",
+                schedule.guild_id,
+                len(answers),
+                extra={"guild": schedule.guild_id},
+            )
             return message
 
     async def _send_poll(
@@ -362,6 +367,11 @@ class WeeklyPolls:
         try:
             recap = await channel.send(embed=embed)
         except discord.HTTPException as exc:
-            log.warning("the recap of poll %s could not be posted: %s", poll.message_id, exc)
+            log.warning(
+                "the recap of poll %s could not be posted: %s",
+                poll.message_id,
+                exc,
+                extra={"guild": poll.guild_id},
+            )
             return
         await storage.record_recap(poll.message_id, recap.id)

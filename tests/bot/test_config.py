@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import logging
 import re
 import subprocess
@@ -17,6 +18,7 @@ from bot.config import (
     SettingsError,
     load_settings,
     parse_database_url,
+    setup_logging,
 )
 from tests.conftest import FAKE_TOKEN
 
@@ -121,6 +123,44 @@ def test_log_filter_redacts_the_token_from_any_logger(caplog):
         logger.removeFilter(redact)
     assert FAKE_TOKEN not in caplog.text
     assert "[token redacted]" in caplog.text
+
+
+def test_json_logs_are_one_object_per_line_with_shard_guild_and_every_secret_redacted(capsys):
+    password = "s3cret-pa55word"
+    settings = settings_from(
+        {
+            "DISCORD_TOKEN": FAKE_TOKEN,
+            "LOG_FORMAT": " JSON ",
+            "DATABASE_URL": f"postgresql://bot:{password}@db.example:5432/tears",
+        }
+    )
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    try:
+        setup_logging(settings)
+        log = logging.getLogger("bot.weekly.service")
+        log.info("posted in server %s with %s", 42, FAKE_TOKEN, extra={"guild": 42})
+        try:
+            raise RuntimeError(f"connect failed for bot:{password}@db.example")
+        except RuntimeError:
+            log.exception("catch-up for shard %s failed", 3, extra={"shard": 3})
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    first, second = lines
+    assert first["level"] == "INFO" and first["logger"] == "bot.weekly.service" and first["guild"] == 42
+    assert first["message"] == "posted in server 42 with [token redacted]" and first["time"].endswith(
+        "+00:00"
+    )
+    assert second["shard"] == 3 and "RuntimeError" in second["exception"]
+    text = json.dumps(lines)
+    assert FAKE_TOKEN not in text and password not in text and "[redacted]" in second["exception"]
+
+
+def test_an_unknown_log_format_is_refused():
+    with pytest.raises(SettingsError, match="LOG_FORMAT: 'xml' is not one of text, json"):
+        settings_from({"DISCORD_TOKEN": FAKE_TOKEN, "LOG_FORMAT": "xml"})
 
 
 def run_cli(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
