@@ -510,13 +510,21 @@ def read_toml(path: Path, label: str) -> dict[str, Any]:
 
 def load_catalog(path: Path) -> Catalog:
     """A catalog file, or a folder whose .toml files (moods, dramas, OSTs…) are read as one catalog."""
+    return parse_files(path, catalog_files(path))
+
+
+def catalog_files(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """The (name, data) of a catalog file, or of each .toml file in a catalog folder."""
     if path.is_dir():
         names = sorted(p for p in path.glob("*.toml") if p.is_file())
         if not names:
             raise CatalogError(path, ["the folder has no .toml files"])
-        files = [(p.name, read_toml(p, p.name)) for p in names]
-    else:
-        files = [("", read_toml(path, ""))]
+        return [(p.name, read_toml(p, p.name)) for p in names]
+    return [("", read_toml(path, ""))]
+
+
+def parse_files(path: Path, files: Sequence[tuple[str, dict[str, Any]]]) -> Catalog:
+    """Validate files read as one catalog; any problem is a CatalogError, never a crash."""
     try:
         return parse_catalog(path, {}, files)
     except CatalogError:

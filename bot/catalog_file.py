@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.catalog import Catalog, CatalogError, load_catalog, parse_catalog, read_toml
+from bot.catalog import Catalog, CatalogError, catalog_files, load_catalog, parse_files, read_toml
 from bot.db import Suggestion
 from bot.errors import UnknownTitle
 
@@ -124,13 +124,10 @@ def merge(catalog_path: Path, file: Path) -> Merged:
     """Validate FILE with the catalog as the bot would load them together, refuse what the catalog
     already has, then append its entries to the catalog's files. Raises CatalogError listing every
     problem; nothing is written unless all is well."""
-    shipped = load_catalog(catalog_path)
+    parts = catalog_files(catalog_path)
+    shipped = parse_files(catalog_path, parts)
     data = read_toml(file, file.name)
-    if catalog_path.is_dir():
-        parts = [(p.name, read_toml(p, p.name)) for p in sorted(catalog_path.glob("*.toml")) if p.is_file()]
-    else:
-        parts = [(catalog_path.name, read_toml(catalog_path, catalog_path.name))]
-    combined = parse_catalog(catalog_path, {}, [*parts, (file.name, data)])  # every rule the bot applies
+    combined = parse_files(catalog_path, [*parts, (file.name, data)])  # every rule the bot applies
     new_dramas = [d for d in combined.dramas if shipped.get(d.id) is None]
     new_osts = [o for o in combined.osts if shipped.get(o.id) is None]
     problems = []

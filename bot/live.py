@@ -72,7 +72,7 @@ class LiveCounts:
             # From here on, votes that come in schedule the next edit (this one may read before them).
             if self._pending.get(message_id) is me:
                 del self._pending[message_id]
-            self._last_edit[message_id] = time.monotonic()
+            self._note_edit(message_id)
             await self._edit(message_id)
         except asyncio.CancelledError:
             raise
@@ -81,6 +81,14 @@ class LiveCounts:
         finally:
             if self._pending.get(message_id) is me:
                 del self._pending[message_id]
+
+    def _note_edit(self, message_id: int) -> None:
+        """When a message was last edited matters for one interval only: older marks are dropped, so
+        every message ever reacted to does not stay in memory."""
+        now = time.monotonic()
+        self._last_edit[message_id] = now
+        if len(self._last_edit) > 2 * REMEMBERED:
+            self._last_edit = {m: at for m, at in self._last_edit.items() if now - at < self.interval}
 
     async def _edit(self, message_id: int) -> None:
         storage = self.bot.storage

@@ -108,13 +108,17 @@ async def test_a_member_without_manage_server_is_refused(fake, start_bot, guild,
     assert await running.storage.schedule(guild.id) is None
 
 
+async def channel_denying(fake, guild, name, deny):
+    """A new channel where the bot's role is denied `deny`, announced to the bot."""
+    bot_role = next(r for r in guild.roles.values() if r.name == "Tearjerker")
+    channel = fake.create_channel(guild, name, overwrites=[Overwrite(bot_role.id, 0, deny=deny)])
+    await fake.announce_guild(guild)
+    return channel
+
+
 async def test_setup_reports_missing_channel_permissions(fake, start_bot, guild, admin):
     await ready(fake, start_bot)
-    bot_role = next(r for r in guild.roles.values() if r.name == "Tearjerker")
-    quiet = fake.create_channel(
-        guild, "quiet", overwrites=[Overwrite(bot_role.id, 0, deny=P.SEND_POLLS | P.EMBED_LINKS)]
-    )
-    await fake.announce_guild(guild)
+    quiet = await channel_denying(fake, guild, "quiet", P.SEND_POLLS | P.EMBED_LINKS)
     reply = await set_up(fake, admin, guild, channel=quiet)
     assert "⛔ I'm missing **Create Polls**" in reply.content and "cannot be posted" in reply.content
     assert "⚠️ I'm also missing **Embed Links**" in reply.content and "can't show its ranking" in reply.content
@@ -122,11 +126,7 @@ async def test_setup_reports_missing_channel_permissions(fake, start_bot, guild,
 
 async def test_setup_tells_what_only_weakens_the_poll_apart_from_what_stops_it(fake, start_bot, guild, admin):
     await ready(fake, start_bot)
-    bot_role = next(r for r in guild.roles.values() if r.name == "Tearjerker")
-    calm = fake.create_channel(
-        guild, "calm", overwrites=[Overwrite(bot_role.id, 0, deny=P.ADD_REACTIONS | P.READ_MESSAGE_HISTORY)]
-    )
-    await fake.announce_guild(guild)
+    calm = await channel_denying(fake, guild, "calm", P.ADD_REACTIONS | P.READ_MESSAGE_HISTORY)
     reply = await set_up(fake, admin, guild, channel=calm)
     assert "Set!" in reply.content and "⛔" not in reply.content
     assert "⚠️ I'm also missing **Add Reactions, Read Message History**" in reply.content
