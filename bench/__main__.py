@@ -12,6 +12,7 @@ import time
 
 from bench import (
     autocomplete,
+    catchup,
     command_latency,
     gateway_burst,
     leaderboard,
@@ -30,6 +31,7 @@ QUICK = {
     "memory": ["--guilds", "2000"],
     "leaderboard": ["--votes", "100000", "--reads", "500"],
     "scheduler": ["--servers", "20000", "--ticks", "50"],
+    "catchup": ["--picks", "2000", "--channels", "40", "--repeat", "1"],
 }
 
 
@@ -48,6 +50,7 @@ def main() -> int:
         "memory": memory,
         "leaderboard": leaderboard,
         "scheduler": scheduler,
+        "catchup": catchup,
     }
     started = time.perf_counter()
     met = {}

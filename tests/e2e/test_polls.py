@@ -363,6 +363,23 @@ async def test_poll_votes_cast_while_down_are_caught_up(fake, start_bot, guild, 
     assert await running.storage.tally(guild.id, title) == 2
 
 
+async def test_catch_up_lists_the_voters_only_of_answers_whose_count_changed(
+    fake, start_bot, guild, admin, member
+):
+    running, post, answers = await first_poll(fake, start_bot, guild, admin)
+    await fake.poll_vote(member, post, 1)
+    await eventually(lambda: running.storage.tally(guild.id, answers[1]), 1)
+    await running.stop()
+    await fake.poll_vote(admin, post, 3)  # while the bot is away
+    start = len(fake.requests)
+    running = await start_bot()
+    await fake.wait_for(lambda: running.bot.ballot.catchup_runs >= 1, what="catch-up")
+    listed = [path for method, path in fake.requests[start:] if "/answers/" in path]
+    assert listed == [f"/api/v10/channels/{post.channel_id}/polls/{post.id}/answers/3"]
+    assert await running.storage.tally(guild.id, answers[1]) == 1
+    assert await running.storage.tally(guild.id, answers[3]) == 1
+
+
 async def test_a_post_from_a_stale_schedule_row_does_not_repeat_the_week(fake, start_bot, guild, admin):
     """Two ticks (or two processes) that read the same due row: the second finds the week posted."""
     running = await ready(fake, start_bot)

@@ -160,6 +160,7 @@ async def test_a_failed_reaction_read_during_catch_up_changes_nothing(
     await running.stop()
     await fake.remove_reaction(member, message)
     await fake.add_reaction(other_member, message)
+    await fake.add_reaction(fake.create_member(guild, "third"), message)  # the count moves: 1 -> 2
     failing = fake.inject("GET", r"/reactions/", 403, times=100)
     running = await start_bot()
     await fake.wait_for(lambda: ballot(running).catchup_runs >= 1, what="catch-up")
@@ -171,6 +172,7 @@ async def test_a_failed_reaction_read_during_catch_up_changes_nothing(
     await fake.wait_for(lambda: ballot(running).catchup_runs >= 2, timeout=15, what="the second catch-up")
     assert await running.storage.votes_of(guild.id, member.user.id) == []
     assert await running.storage.votes_of(guild.id, other_member.user.id) == ["light-in-your-eyes"]
+    assert await running.storage.tally(guild.id, "light-in-your-eyes") == 2
 
 
 async def test_a_pick_deleted_while_the_bot_was_down_loses_its_votes(fake, start_bot, guild, member):

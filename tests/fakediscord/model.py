@@ -317,6 +317,16 @@ class Message:
             data["webhook_id"] = str(self.webhook_id)
         if self.poll is not None:
             data["poll"] = {k: v for k, v in self.poll.items() if not k.startswith("_")}
+            if not self.poll["results"]["is_finalized"]:
+                # Like Discord, the counts of a poll in progress, for the answers that have votes.
+                data["poll"]["results"] = {
+                    "is_finalized": False,
+                    "answer_counts": [
+                        {"id": aid, "count": len(voters), "me_voted": viewer_id in voters}
+                        for aid, voters in self.poll["_votes"].items()
+                        if voters
+                    ],
+                }
         if self.reactions:
             data["reactions"] = [
                 {

@@ -210,6 +210,7 @@ class FakeDiscord:
         self.sessions: dict[str, GatewaySession] = {}
         self.identifies: list[dict[str, Any]] = []
         self.requests: list[tuple[str, str]] = []
+        self.request_queries: list[tuple[str, dict[str, str]]] = []  # beside `requests`: path, query
         self.unknown_routes: list[str] = []
         self.violations: list[str] = []
         self.injections: list[Injection] = []
@@ -526,6 +527,7 @@ class FakeDiscord:
         if path == "/gateway":
             return await handler(request)
         self.requests.append((request.method, path))
+        self.request_queries.append((path, dict(request.query)))
         held: Injection | None = None
         for injection in self.injections:
             if injection.times > 0 and injection.method == request.method and injection.pattern.search(path):
@@ -901,6 +903,16 @@ class FakeDiscord:
             raise AssertionError("no gateway session: is the bot connected?")
         await asyncio.wait_for(record.settled.wait(), timeout)
         return record
+
+    def backfill(self, channel: Channel, *, by: User | None = None, content: str = "…") -> Message:
+        """A message already in the channel's history before any session saw it (no event): the bot's
+        own (`by` None) or a member's, for benchmarks that need thousands of them."""
+        message = Message(
+            id=snowflake(), channel_id=channel.id, guild_id=channel.guild_id, author=by or self.bot_user,
+            content=content,
+        )  # fmt: skip
+        self.messages[message.id] = message
+        return message
 
     async def chat(self, member: Member, channel: Channel, content: str = "…") -> Message:
         """A member's ordinary message in a channel."""

@@ -45,19 +45,31 @@ class PickQueries(Queries):
         )
         return PresentedMessage(*row) if row else None
 
-    async def presented_since(self, guild_ids: Sequence[int], since: int) -> list[PresentedMessage]:
-        """Recorded messages of these servers newer than `since`, oldest first (for catch-up)."""
+    async def presented_since(
+        self, guild_ids: Sequence[int], since: int, *, quiet_before: int | None = None
+    ) -> list[PresentedMessage]:
+        """Recorded messages of these servers newer than `since`, newest first (for catch-up). With
+        `quiet_before`, those older than it are left out unless they hold a vote: a pick nobody cried
+        to for days is not worth a request after every restart."""
         found: list[PresentedMessage] = []
+        quiet = ""
+        extra: tuple[int, ...] = ()
+        if quiet_before is not None and quiet_before > since:
+            quiet = (
+                " AND (created_at > ? OR EXISTS"
+                " (SELECT 1 FROM vote_source s WHERE s.message_id = presented_message.message_id))"
+            )
+            extra = (quiet_before,)
         for i in range(0, len(guild_ids), 500):
             chunk = tuple(guild_ids[i : i + 500])
             marks = ",".join("?" * len(chunk))
             rows = await self.backend.fetch(
                 "SELECT message_id, guild_id, channel_id, title_id, kind, requested_by, created_at"
-                f" FROM presented_message WHERE guild_id IN ({marks}) AND created_at >= ?",
-                (*chunk, since),
+                f" FROM presented_message WHERE guild_id IN ({marks}) AND created_at >= ?{quiet}",
+                (*chunk, since, *extra),
             )
             found += [PresentedMessage(*row) for row in rows]
-        found.sort(key=lambda m: m.message_id)
+        found.sort(key=lambda m: m.message_id, reverse=True)
         return found
 
     async def pick_history(self, member_id: int, kind: str) -> tuple[dict[str, int], set[str]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bot.db.models import VoteChange
 from bot.db.queries.base import Queries
@@ -25,6 +25,24 @@ class VoteQueries(Queries):
             (message_id, prefix + "%"),
         )
         return {(user_id, source) for user_id, source in rows}
+
+    async def source_counts(
+        self, message_ids: Sequence[int], prefix: str = "r:"
+    ) -> dict[int, dict[str, int]]:
+        """How many members each stored source of these messages has (catch-up compares them with the
+        counts Discord shows on the messages, and lists members only where they differ)."""
+        counts: dict[int, dict[str, int]] = {mid: {} for mid in message_ids}
+        for i in range(0, len(message_ids), 500):
+            chunk = tuple(message_ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = await self.backend.fetch(
+                "SELECT message_id, source, COUNT(*) FROM vote_source"
+                f" WHERE message_id IN ({marks}) AND source LIKE ? GROUP BY message_id, source",
+                (*chunk, prefix + "%"),
+            )
+            for message_id, source, n in rows:
+                counts[message_id][source] = int(n)
+        return counts
 
     async def tallies(self, guild_id: int, title_id: str) -> tuple[int, int]:
         """A title's votes in one server and everywhere, in one read (a pick shows both)."""
