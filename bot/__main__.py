@@ -1,4 +1,4 @@
-"""Operator CLI: `python -m bot [run|sync|invite|check|db status|db copy|catalog merge]`.
+"""Operator CLI: `python -m bot [run|sync|invite|check|health|db status|db copy|catalog merge]`.
 
 Settings, catalog and database are built here and passed into the bot (discord.py's
 advanced_startup pattern). Configuration problems print one line and exit with status 2.
@@ -13,6 +13,7 @@ import logging
 import re
 import signal
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from bot.config import (
 )
 from bot.db import Storage
 from bot.db.copy import CopyError, copy_database
+from bot.health import HealthReport, database_error, judge_reports
 
 log = logging.getLogger("bot")
 
@@ -116,6 +118,29 @@ async def _db_status(settings: Settings) -> None:
         await storage.close()
 
 
+async def _health(settings: Settings) -> int:
+    """Every shard of the deployment connected (as their processes last reported) and the database
+    answering: exit 0, else 1. Reads the database only, so it works from any machine that reaches it."""
+    if not settings.database_dsn and not settings.database_path.exists():
+        report = HealthReport({}, f"no database file at {settings.database_path} (has the bot run here?)")
+    else:
+        try:
+            storage = await Storage.open(settings.database, pool_size=1)
+        except OperatorError as exc:
+            report = HealthReport({}, str(exc))
+        else:
+            try:
+                problem = await database_error(storage.ping)
+                reports = await storage.shard_reports() if problem is None else []
+            finally:
+                await storage.close()
+            shards, notes = judge_reports(reports, settings.shard_ids, settings.shard_count, int(time.time()))
+            report = HealthReport(shards, problem, notes)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
+
+
 async def _db_copy(settings: Settings, target_url: str) -> None:
     target_url = parse_postgres_url(target_url)  # refuses anything that is not postgresql://…
     source = await Storage.open(settings.database, pool_size=1)
@@ -166,6 +191,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="validate settings and catalog without connecting",
         description="Validate settings and the catalog file, then exit 0 (or 2 with the problem).",
     )
+    sub.add_parser(
+        "health",
+        help="exit 0 if every shard is connected and the database answers, else 1",
+        description="Ask the database how each shard's process last reported it (they report every "
+        "20 s), and whether the database answers. Exit 0 when all is well, 1 when not: for systemd, "
+        "Docker or any supervisor. Shards: SHARD_IDS, else all of SHARD_COUNT, else as reported.",
+    )
     db = sub.add_parser(
         "db", help="the database: status, or copy SQLite into PostgreSQL", description="Database tools."
     )
@@ -207,6 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings, catalog = _load()
         if command == "check":
             _check(settings, catalog)
+        elif command == "health":
+            return asyncio.run(_health(settings))
         elif command == "invite":
             print(invite_url(asyncio.run(_application_id(settings))))
         elif command == "sync":

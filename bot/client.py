@@ -15,10 +15,12 @@ from bot import lean
 from bot.ballot import Ballot
 from bot.catalog import Catalog
 from bot.commands_hash import sync_key, tree_hash
-from bot.config import OperatorError, Settings
+from bot.config import OperatorError, Settings, SettingsError
 from bot.db import Storage
+from bot.health import HealthReporter, ShardStates
 from bot.i18n import Translator, set_command_ids
 from bot.live import LiveCounts
+from bot.metrics import Metrics
 from bot.picks import PickHistory
 from bot.suggestion_box import SuggestionBox
 from bot.suggestions import ServerCatalogs
@@ -115,6 +117,9 @@ class Tearjerker(commands.AutoShardedBot):
         # The cogs that answer "Another one", by pick kind; each registers itself as it loads.
         self.rerolls: dict[str, Any] = {}
         self.again_cooldown = Cooldown(AGAIN_COOLDOWN)
+        self.shard_states = ShardStates()
+        self.health = HealthReporter(self)
+        self.metrics = Metrics(self)
         lean.install(self)
         self._in_flight: set[asyncio.Task[object]] = set()
 
@@ -136,7 +141,9 @@ class Tearjerker(commands.AutoShardedBot):
             log.info("waiting for %d interaction(s) to finish before closing", len(pending))
             await asyncio.wait(pending, timeout=SHUTDOWN_GRACE)
         self.live.stop()
+        self.health.stop()
         await super().close()
+        await self.metrics.stop()
 
     async def setup_hook(self) -> None:
         configured = self.settings.application_id
@@ -145,6 +152,15 @@ class Tearjerker(commands.AutoShardedBot):
                 f"DISCORD_APPLICATION_ID is {configured}, but DISCORD_TOKEN belongs to application "
                 f"{self.application.id}; fix DISCORD_APPLICATION_ID in .env, or remove it to have it looked up"
             )
+        if self.settings.metrics_port is not None:
+            host, port = self.settings.metrics_host, self.settings.metrics_port
+            try:
+                await self.metrics.serve(host, port)
+            except OSError as exc:
+                raise SettingsError(
+                    f"METRICS_PORT: cannot listen on {host}:{port} ({exc.strerror or exc}); choose a free port"
+                ) from None
+        self.health.start()
         await self.tree.set_translator(Translator(mood_labels(self.catalog)))
         self.catalogs.load(await self.storage.approved_suggestions())
         for extension in EXTENSIONS:
@@ -203,6 +219,22 @@ class Tearjerker(commands.AutoShardedBot):
         ids = {command.name: command.id for command in commands}
         set_command_ids(ids)
         await self.storage.set_meta(f"{key}:ids", json.dumps(ids))
+
+    # Shard connections, for health and metrics; each change is reported at once.
+    async def on_shard_connect(self, shard_id: int) -> None:
+        self.shard_states.connected(shard_id)
+        self.health.report()
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self.shard_states.resumed(shard_id)
+        self.health.report()
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self.shard_states.disconnected(shard_id)
+        self.health.report()
+
+    async def on_app_command_completion(self, interaction: discord.Interaction, command: Any) -> None:
+        self.metrics.command_done(command.qualified_name, "ok", interaction.extras.get("started"))
 
     async def on_ready(self) -> None:
         log.info("ready as %s (id %s) in %d servers", self.user, self.user and self.user.id, len(self.guilds))

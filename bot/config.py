@@ -44,6 +44,7 @@ class SettingsError(OperatorError):
 SETTING_NAMES = (
     "DISCORD_TOKEN", "DISCORD_APPLICATION_ID", "DATABASE_URL", "CATALOG_PATH", "LOG_LEVEL", "DEV_GUILD_ID",
     "VOTE_EMOJIS", "CATCHUP_DAYS", "SHARD_COUNT", "SHARD_IDS", "DB_POOL_SIZE", "LOG_FORMAT",
+    "CATCHUP_RATE", "CATCHUP_QUIET_DAYS", "METRICS_PORT", "METRICS_HOST",
 )  # fmt: skip
 _LOG_FORMATS = ("text", "json")
 # Names another settings file instead of the project's .env, or `none` for no file at all.
@@ -71,6 +72,10 @@ class Settings:
     application_id: int | None = None
     vote_emojis: tuple[str, ...] = ("😭",)
     catchup_days: int = 14
+    catchup_quiet_days: int = 3  # picks without a vote older than this are not re-read
+    catchup_rate: float = 10.0  # catch-up requests a second per process; 0: no limit
+    metrics_port: int | None = None  # None: no metrics or health endpoint
+    metrics_host: str = "127.0.0.1"
     shard_count: int | None = None  # None: as many as Discord recommends
     shard_ids: tuple[int, ...] | None = None  # None: all of them in this process
     database_dsn: str | None = field(default=None, repr=False)  # postgresql://…; None: SQLite
@@ -231,6 +236,25 @@ def load_settings(
     if not days_raw.isdigit() or not 0 <= int(days_raw) <= 365:
         raise SettingsError(f"CATCHUP_DAYS: {shown(days_raw)} is not a number of days from 0 to 365")
 
+    quiet_raw = get("CATCHUP_QUIET_DAYS") or "3"
+    if not quiet_raw.isdigit() or not 0 <= int(quiet_raw) <= 365:
+        raise SettingsError(f"CATCHUP_QUIET_DAYS: {shown(quiet_raw)} is not a number of days from 0 to 365")
+    rate_raw = get("CATCHUP_RATE") or "10"
+    try:
+        rate = float(rate_raw)
+    except ValueError:
+        rate = -1.0
+    if not 0 <= rate <= 50:
+        raise SettingsError(
+            f"CATCHUP_RATE: {shown(rate_raw)} is not a number of requests a second from 0 (no limit) to 50"
+        )
+    metrics_raw = get("METRICS_PORT")
+    if metrics_raw and (not metrics_raw.isdigit() or not 1 <= int(metrics_raw) <= 65535):
+        raise SettingsError(f"METRICS_PORT: {shown(metrics_raw)} is not a port number from 1 to 65535")
+    metrics_host = get("METRICS_HOST") or "127.0.0.1"
+    if " " in metrics_host or len(metrics_host) > 255:
+        raise SettingsError(f"METRICS_HOST: {shown(metrics_host)} is not a host name or address to listen on")
+
     shard_count, shard_ids = parse_shards(get("SHARD_COUNT"), get("SHARD_IDS"))
 
     dev_guild = get("DEV_GUILD_ID")
@@ -247,6 +271,10 @@ def load_settings(
         application_id=_snowflake("DISCORD_APPLICATION_ID", app_id) if app_id else None,
         vote_emojis=vote_emojis,
         catchup_days=int(days_raw),
+        catchup_quiet_days=int(quiet_raw),
+        catchup_rate=rate,
+        metrics_port=int(metrics_raw) if metrics_raw else None,
+        metrics_host=metrics_host,
         shard_count=shard_count,
         shard_ids=shard_ids,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import discord
@@ -72,6 +73,10 @@ async def report_error(interaction: discord.Interaction, error: Exception) -> No
     """Shared by the tree and by component callbacks, so every failure is answered the same way."""
     message, is_bug = explain(error, interaction.locale)
     command = interaction.command.qualified_name if interaction.command else interaction.data
+    metrics = getattr(interaction.client, "metrics", None)
+    if metrics is not None and interaction.command is not None:
+        outcome = "error" if is_bug else "refused"
+        metrics.command_done(interaction.command.qualified_name, outcome, interaction.extras.get("started"))
     if is_bug:
         log.error("error in %s (interaction %s)", command, interaction.id, exc_info=error)
     else:
@@ -81,6 +86,7 @@ async def report_error(interaction: discord.Interaction, error: Exception) -> No
 
 class TearjerkerTree(app_commands.CommandTree):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        interaction.extras["started"] = time.perf_counter()  # for the latency metric
         track = getattr(interaction.client, "track_current_task", None)
         if track is not None:
             track()

@@ -5,7 +5,7 @@ internals.
 """
 
 from bot.db.backend import Migration, StorageError, bundled_migrations
-from bot.db.models import PollSchedule, PresentedMessage, Suggestion, VoteChange, WeeklyPoll
+from bot.db.models import PollSchedule, PresentedMessage, ShardStatus, Suggestion, VoteChange, WeeklyPoll
 from bot.db.storage import Storage
 from bot.db.writer import Write
 
@@ -13,6 +13,7 @@ __all__ = [
     "Migration",
     "PollSchedule",
     "PresentedMessage",
+    "ShardStatus",
     "Storage",
     "StorageError",
     "Suggestion",

@@ -9,6 +9,7 @@ from bot.db.storage import Storage
 # Every table, parents before children, with its columns (the same on both backends).
 TABLES: dict[str, tuple[str, ...]] = {
     "bot_meta": ("key", "value"),
+    "shard_status": ("shard_id", "shard_count", "connected", "host", "updated_at"),
     "presented_message": ("message_id", "guild_id", "channel_id", "title_id", "kind", "requested_by", "created_at"),
     "vote": ("guild_id", "user_id", "title_id", "created_at"),
     "vote_source": ("message_id", "user_id", "source", "guild_id", "title_id", "created_at"),

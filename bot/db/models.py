@@ -90,3 +90,14 @@ class Suggestion:
     created_at: int
     reviewed_by: int | None
     reviewed_at: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ShardStatus:
+    """A shard's state as its process last reported it (for `python -m bot health`)."""
+
+    shard_id: int
+    shard_count: int
+    connected: bool
+    host: str
+    updated_at: int

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby, islice
 from typing import Any
@@ -48,6 +48,7 @@ class WriterStats:
     largest_batch: int = 0
     outages: int = 0
     dropped: int = 0
+    votes: int = 0  # vote changes committed
     durations: list[float] = field(default_factory=list)
 
 
@@ -79,6 +80,7 @@ class Writer:
         self._accepting = False  # running and not stopping: checked once per vote, so a plain flag
         self.stats = WriterStats()
         self.reachable = True
+        self.on_batch: Callable[[float], None] | None = None  # told each committed batch's seconds
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="storage-writer")
@@ -242,8 +244,12 @@ class Writer:
         stats = self.stats
         stats.batches += 1
         stats.writes += len(batch)
+        stats.votes += sum(1 for item in batch if type(item) is tuple)
         stats.largest_batch = max(stats.largest_batch, len(batch))
-        stats.durations.append(time.perf_counter() - started)
+        took = time.perf_counter() - started
+        stats.durations.append(took)
+        if self.on_batch is not None:
+            self.on_batch(took)
         if len(stats.durations) > 2000:
             del stats.durations[:-1000]
         return True

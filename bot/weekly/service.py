@@ -12,7 +12,7 @@ import asyncio
 import json
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -107,6 +107,8 @@ class WeeklyPolls:
         self.post_deadline = POST_DEADLINE
         self.tick_wait = TICK_WAIT
         self.ticks = 0
+        # What happened to weekly polls in this process (posted, failed, recovered), for the metrics.
+        self.events: Counter[str] = Counter()
 
     def stop(self) -> None:
         for job in self._jobs.values():
@@ -201,6 +203,7 @@ class WeeklyPolls:
                 # server; the next tick looks for the post in the channel and records it, or posts.
                 error = describe_failure(exc)
                 await storage.note_post_error(schedule.guild_id, error=error, now=now)
+                self.events["failed"] += 1
                 log.warning("weekly poll for server %s: Discord did not answer in time", schedule.guild_id)
                 if not scheduled:
                     raise PollFailed(error) from exc
@@ -209,6 +212,7 @@ class WeeklyPolls:
                 error = describe_failure(exc)
                 retry = retry_time(schedule.failures + 1, now, next_due) if scheduled else schedule.next_due
                 await storage.release_post(schedule.guild_id, error=error, retry_at=retry, now=now)
+                self.events["failed"] += 1
                 log.warning("weekly poll for server %s failed: %s", schedule.guild_id, error, exc_info=exc)
                 if not scheduled:
                     raise PollFailed(error) from exc
@@ -224,6 +228,7 @@ class WeeklyPolls:
                 answers=answers,
                 next_due=next_due,
             )
+            self.events["posted"] += 1
             log.info(
                 "posted the weekly poll in server %s (%d titles)",
                 schedule.guild_id,
@@ -320,6 +325,7 @@ class WeeklyPolls:
             answers=answers,
             next_due=next_due if schedule.enabled else None,
         )
+        self.events["recovered"] += 1
         log.info("recorded interrupted poll post %s for server %s", found.id, schedule.guild_id)
 
     async def poll_ended(self, message_id: int, final: dict[int, int] | None = None) -> None:

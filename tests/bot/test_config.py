@@ -70,6 +70,11 @@ def test_env_file_is_read_and_the_environment_wins(tmp_path):
         ("CATCHUP_DAYS", "a week", "CATCHUP_DAYS"),
         ("CATCHUP_DAYS", "400", "CATCHUP_DAYS"),
         ("VOTE_EMOJIS", " , ", "VOTE_EMOJIS"),
+        ("CATCHUP_RATE", "fast", "CATCHUP_RATE"),
+        ("CATCHUP_RATE", "80", "CATCHUP_RATE"),
+        ("CATCHUP_QUIET_DAYS", "-1", "CATCHUP_QUIET_DAYS"),
+        ("METRICS_PORT", "70000", "METRICS_PORT"),
+        ("METRICS_PORT", "nine", "METRICS_PORT"),
     ],
 )
 def test_malformed_setting_names_itself(name, value, match):
@@ -81,6 +86,17 @@ def test_vote_emojis_and_catch_up_window_are_read():
     s = settings_from({"DISCORD_TOKEN": FAKE_TOKEN, "VOTE_EMOJIS": "😭, 😢", "CATCHUP_DAYS": "3"})
     assert s.vote_emojis == ("😭", "😢") and s.catchup_days == 3
     assert settings_from({"DISCORD_TOKEN": FAKE_TOKEN}).vote_emojis == ("😭",)
+
+
+def test_catch_up_pace_and_metrics_are_off_localhost_by_default_and_read():
+    default = settings_from({"DISCORD_TOKEN": FAKE_TOKEN})
+    assert (default.catchup_rate, default.catchup_quiet_days, default.metrics_port) == (10.0, 3, None)
+    assert default.metrics_host == "127.0.0.1"
+    s = settings_from({
+        "DISCORD_TOKEN": FAKE_TOKEN, "CATCHUP_RATE": "2.5", "CATCHUP_QUIET_DAYS": "7",
+        "METRICS_PORT": "9464", "METRICS_HOST": "0.0.0.0",
+    })  # fmt: skip
+    assert (s.catchup_rate, s.catchup_quiet_days, s.metrics_port, s.metrics_host) == (2.5, 7, 9464, "0.0.0.0")
 
 
 def test_shards_split_over_processes():
@@ -210,7 +226,7 @@ def test_cli_check_names_the_broken_catalog_entry(tmp_path):
 def test_cli_help_lists_every_command(tmp_path):
     result = run_cli("--help", env={}, cwd=tmp_path)
     assert result.returncode == 0
-    for command in ("run", "sync", "invite", "check"):
+    for command in ("run", "sync", "invite", "check", "health"):
         assert command in result.stdout
 
 
