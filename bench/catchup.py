@@ -38,7 +38,9 @@ async def build(fake, storage: Storage, args: argparse.Namespace, rng: random.Ra
     """Guilds of 10 channels; picks spread over them, `chatter` member messages per pick on average,
     0–3 members' 😭 on each, stored as the bot would have stored them."""
     guilds = [fake.create_guild(f"Box {i}") for i in range(max(1, args.channels // 10))]
-    channels = [fake.create_channel(g, f"tears-{j}") for g in guilds for j in range(args.channels // len(guilds))]
+    channels = [
+        fake.create_channel(g, f"tears-{j}") for g in guilds for j in range(args.channels // len(guilds))
+    ]
     members = {g.id: [fake.create_member(g, f"fan{g.id % 1000}-{k}") for k in range(8)] for g in guilds}
     now = int(time.time())
     picks = []
@@ -81,7 +83,9 @@ async def mismatches(fake, storage: Storage, picks) -> int:
 
 async def measure(args: argparse.Namespace) -> dict[str, list[float]]:
     rng = random.Random(15)
-    figures: dict[str, list[float]] = {k: [] for k in ("base_req", "base_s", "same_req", "same_s", "one_req", "one_s")}
+    figures: dict[str, list[float]] = {
+        k: [] for k in ("base_req", "base_s", "same_req", "same_s", "one_req", "one_s")
+    }
     figures["wrong"] = []
     figures["listed"] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,7 +102,9 @@ async def measure(args: argparse.Namespace) -> dict[str, list[float]]:
             task = asyncio.create_task(bot.connect())
             try:
                 await fake.wait_connected()
-                await fake.wait_for(lambda: bot.ballot.catchup_runs >= 1, timeout=600, what="the first catch-up")
+                await fake.wait_for(
+                    lambda: bot.ballot.catchup_runs >= 1, timeout=600, what="the first catch-up"
+                )
                 recorded = await storage.presented_since([g.id for g in bot.guilds], 0)
                 for _ in range(args.repeat):
                     start, began = len(fake.requests), time.perf_counter()
@@ -151,7 +157,10 @@ def main(argv: list[str] | None = None) -> bool:
                 f"catch-up, {listings:,.0f} picks (1 %) changed",
                 f"{one_req:,.0f} requests, {median(f['one_s']):.2f} s",
             ),
-            ("requests per pick: baseline / nothing changed", f"{base_req / picks:.2f} / {same_req / picks:.4f}"),
+            (
+                "requests per pick: baseline / nothing changed",
+                f"{base_req / picks:.2f} / {same_req / picks:.4f}",
+            ),
         ],
         [
             Goal("requests per pick, nothing changed", same_req / picks, 0.05, "requests"),

@@ -142,6 +142,9 @@ class Tearjerker(commands.AutoShardedBot):
             await asyncio.wait(pending, timeout=SHUTDOWN_GRACE)
         self.live.stop()
         self.health.stop()
+        for shard_id in list(self.shard_states.states):  # say so at once, rather than going stale
+            self.shard_states.disconnected(shard_id)
+        self.health.report()
         await super().close()
         await self.metrics.stop()
 

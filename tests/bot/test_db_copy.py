@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from bot.config import ENV_FILE_VARIABLE, PROJECT_ROOT
-from bot.db import Storage, VoteChange
+from bot.db import ShardStatus, Storage, VoteChange
 from bot.db.backend import bundled_migrations
 from bot.db.copy import TABLES
 from bot.suggestions import new_suggestion
@@ -47,6 +47,7 @@ async def filled_sqlite(path) -> None:
         form = {"title": "Move to Heaven", "hangul": "무브 투 헤븐", "aired": "2021, Netflix", "pitch": "…"}
         suggestion = new_suggestion(600, 1, "drama", form, 9, "Mina")
         assert await store.add_suggestion(suggestion, per_member_per_day=3, max_pending=25)
+        store.report_shards([ShardStatus(0, 1, True, "box", 1_700_000_000)])
         await store.flush()
     finally:
         await store.close()

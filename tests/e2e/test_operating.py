@@ -99,7 +99,9 @@ async def test_the_health_command_follows_the_shards_reports(fake, start_bot, db
     ]
     code, output = await bot_cli("health", env={**env, "SHARD_COUNT": "2"})
     assert code == 1 and "shard 1 has never reported" in output
-    await running.stop()
+    await running.stop()  # a bot that stops says so, instead of going stale 90 s later
+    code, output = await bot_cli("health", env=env)
+    assert code == 1 and "  shard 0: NOT connected" in output.splitlines()
 
 
 @pytest.mark.parametrize("age, healthy", [(10, True), (STALE + 5, False)])
