@@ -152,11 +152,12 @@ class Ballot:
         except discord.HTTPException as exc:
             for message_id in candidates:
                 self._reconciling.pop(message_id, None)
-            run.checked += len(walk.picks)
             if isinstance(exc, discord.NotFound) and exc.code == 10003:
+                run.checked += len(walk.picks)
                 self.change("channel-gone", walk.channel_id)
                 run.changed += 1
             else:
+                run.unread += len(walk.picks)
                 log.warning("catch-up could not read channel %s: %s", walk.channel_id, exc)
             walk.picks = []
             return

@@ -61,6 +61,7 @@ class CatchUpRun:
     changed: int = 0  # picks and polls whose stored votes changed
     sources: int = 0  # vote sources added or removed
     requests: int = 0
+    unread: int = 0  # picks in channels Discord would not let the bot read (their votes stay as they are)
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -74,6 +75,7 @@ class CatchUpRun:
             f"catch-up for shard {self.shard_id} {'done' if done else 'in progress'} after {self.elapsed:.1f}s:"
             f" {self.checked:,}/{total:,} picks and polls checked, {self.changed:,} changed"
             f" ({self.sources:,} vote sources), {requests} to Discord"
+            + (f"; {self.unread:,} could not be read" if self.unread else "")
         )
 
 

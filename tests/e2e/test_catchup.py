@@ -6,6 +6,7 @@ import logging
 import re
 
 from tests.e2e.conftest import completed_pick, eventually
+from tests.fakediscord import Overwrite, P
 
 
 async def pick(fake, member, channel, **options):
@@ -130,3 +131,24 @@ async def test_catch_up_reports_what_it_checked_and_cost(fake, start_bot, guild,
         running, _start = await restart_and_catch_up(fake, start_bot, running)
     [line] = [r.getMessage() for r in caplog.records if "catch-up for shard 0 done" in r.getMessage()]
     assert "1/1 picks and polls checked, 0 changed (0 vote sources), 1 request to Discord" in line
+
+
+async def test_a_channel_the_bot_may_no_longer_read_keeps_its_votes_and_is_reported(
+    fake, start_bot, guild, member, caplog
+):
+    running = await start_bot()
+    channel = fake.general(guild)
+    message = await pick(fake, member, channel)
+    await fake.add_reaction(member, message)
+    await eventually(lambda: stored_sources(running, [message]), 1)
+    await running.stop()
+    bot_role = next(r for r in guild.roles.values() if r.name == "Tearjerker")
+    channel.overwrites.append(Overwrite(bot_role.id, 0, deny=P.READ_MESSAGE_HISTORY))
+    with caplog.at_level(logging.INFO, logger="bot.ballot"):
+        running = await start_bot()
+        await fake.wait_for(lambda: running.bot.ballot.catchup_runs >= 1, what="catch-up")
+    assert await stored_sources(running, [message]) == 1
+    assert running.bot.ballot.runs[0].unread == 1
+    done = [r.getMessage() for r in caplog.records if "done after" in r.getMessage()]
+    assert done and done[0].endswith("; 1 could not be read")
+    assert any(f"could not read channel {channel.id}" in r.getMessage() for r in caplog.records)
