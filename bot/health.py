@@ -167,13 +167,14 @@ class HealthReporter:
             ShardStatus(shard_id, count, state.connected, self.host, now)
             for shard_id, state in self.bot.shard_states.states.items()
         ]
-        if rows:
+        if not rows:
+            return
+        try:
             self.bot.storage.report_shards(rows)
+        except Exception as exc:  # a closed or failing writer must not stop a shutdown or an event
+            log.warning("could not queue the shards' health report: %s", exc)
 
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(BEAT)
-            try:
-                self.report()
-            except Exception:
-                log.exception("could not queue the shards' health report; trying again in %.0fs", BEAT)
+            self.report()
