@@ -25,7 +25,7 @@ from bench.pg import new_database, postgres_server
 from bot.db import Storage, VoteChange
 from bot.db.models import VOTE_CHANGE_SQL
 from bot.db.postgres import numbered
-from bot.db.sqlite import PRAGMAS
+from bot.db.sqlite import FOLD_SQL, PRAGMAS
 from bot.db.writer import MAX_BATCH
 
 GUILD, CHANNEL = 1, 2
@@ -59,6 +59,7 @@ def raw_sqlite(path: Path, rows: list[tuple], batch: int) -> float:
     for i in range(0, len(rows), batch):
         conn.execute("BEGIN IMMEDIATE")
         conn.executemany(VOTE_CHANGE_SQL, rows[i : i + batch])
+        conn.execute(FOLD_SQL)  # the counters, as every commit of the bot folds them
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - started
     conn.close()
@@ -85,6 +86,7 @@ async def one_commit_per_vote(path: Path, rows: list[tuple]) -> float:
     started = time.perf_counter()
     for row in rows:
         await conn.execute(VOTE_CHANGE_SQL, row)
+        await conn.execute(FOLD_SQL)
         await conn.commit()
     elapsed = time.perf_counter() - started
     await conn.close()

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from bot.db.storage import Storage
 
 # Every table, parents before children, with its columns (the same on both backends).
+# Always empty between commits (SQLite's counter deltas, folded before each commit): nothing to copy.
+TRANSIENT = ("vote_delta",)
 TABLES: dict[str, tuple[str, ...]] = {
     "bot_meta": ("key", "value"),
     "shard_status": ("shard_id", "shard_count", "connected", "host", "updated_at"),
