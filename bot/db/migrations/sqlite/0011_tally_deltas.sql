@@ -1,9 +1,10 @@
 -- Counters folded once per batch, as on PostgreSQL (0006): each vote used to update eight counter rows
 -- in place (server and everywhere, all time and three periods), moving each one's entry in the
--- count-ordered indexes. A burst on a few picks hit the same rows thousands of times: 20,000 votes on
--- five picks took 1.2 s of SQLite time, 0.35 s with deltas. Votes now append a delta row, and the
--- `vote_batch` statement folds the deltas into the counters before it returns, in the same statement;
--- the writer folds at the end of every other transaction too. vote_delta is empty between commits.
+-- count-ordered indexes, and a burst on a few picks hit the same rows thousands of times. Votes now
+-- append a delta row, and the `vote_batch` statement folds the deltas into the counters before it
+-- returns, in the same statement; the writer folds at the end of every other transaction too, so
+-- vote_delta is empty between commits. 20,000 votes on five picks through the production writer:
+-- 805 ms before, 616 ms after (medians of five).
 CREATE TABLE vote_delta (
     guild_id   INTEGER NOT NULL,
     title_id   TEXT    NOT NULL,
