@@ -50,11 +50,15 @@ EXIT_CONFIG = 2
 _TOKENISH = re.compile(r"[A-Za-z0-9_\-]{20,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{20,}")
 
 
-def _say(text: str, settings: Settings | None = None) -> None:
-    """One line for the operator on stderr, with any secret taken out."""
+def _redacted(text: str, settings: Settings | None = None) -> str:
     for secret in settings.secrets if settings is not None else ():
         text = text.replace(secret, "[redacted]")
-    print(_TOKENISH.sub("[token redacted]", text), file=sys.stderr)
+    return _TOKENISH.sub("[token redacted]", text)
+
+
+def _say(text: str, settings: Settings | None = None) -> None:
+    """One line for the operator on stderr, with any secret taken out."""
+    print(_redacted(text, settings), file=sys.stderr)
 
 
 def _load() -> tuple[Settings, Catalog]:
@@ -137,7 +141,7 @@ async def _health(settings: Settings) -> int:
             shards, notes = judge_reports(reports, settings.shard_ids, settings.shard_count, int(time.time()))
             report = HealthReport(shards, problem, notes)
     for line in report.lines():
-        print(line)
+        print(_redacted(line, settings))  # a driver's error could quote the DSN it was given
     return 0 if report.ok else 1
 
 

@@ -77,11 +77,12 @@ async def test_the_health_endpoint_answers_503_when_the_database_does_not(fake, 
     assert status == 200 and '"status": "ok"' in body and '"0": "connected"' in body
 
     async def down() -> None:
-        raise ConnectionRefusedError("the database is down")
+        raise ConnectionRefusedError(f"the database is down (token {fake.token} rejected)")
 
     monkeypatch.setattr(running.storage, "ping", down)
     status, body = await scrape(port, "/health")
     assert status == 503 and "the database is down" in body
+    assert fake.token not in body and "[redacted]" in body
 
 
 async def test_the_health_command_follows_the_shards_reports(fake, start_bot, db_target):
@@ -126,3 +127,13 @@ async def test_a_metrics_port_in_use_is_one_line(fake, tmp_path):
             "run", env={**db_env(tmp_path / "t.db"), "METRICS_PORT": str(port)}, fake=fake
         )
     assert_one_clear_line(code, output, "METRICS_PORT", str(port))
+
+
+async def test_the_health_command_with_the_database_unreachable_is_unhealthy_and_keeps_the_password():
+    env = {
+        "DISCORD_TOKEN": FAKE_TOKEN, "TEARJERKER_ENV_FILE": "none",
+        "DATABASE_URL": "postgresql://tj:s3cret-pw@127.0.0.1:9/tearjerker",  # the discard port: refused
+    }  # fmt: skip
+    code, output = await bot_cli("health", env=env)
+    assert code == 1 and output.startswith("UNHEALTHY"), output
+    assert "s3cret-pw" not in output and "Traceback" not in output
