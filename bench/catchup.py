@@ -20,9 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Goal, median, report
-from bot.catalog import load_catalog
-from bot.client import Tearjerker
+from bench.common import Goal, bot_at_rest, median, report
 from bot.config import DEFAULT_CATALOG_PATH, Settings
 from bot.db import Storage, VoteChange
 from tests.fakediscord import running_fake
@@ -81,6 +79,32 @@ async def mismatches(fake, storage: Storage, picks) -> int:
     return wrong
 
 
+async def one_round(fake, bot, storage: Storage, recorded, picks, members, rng, figures) -> None:
+    """The baseline, then catch-up with nothing changed, then with 1 % of the picks changed unseen."""
+    start, began = len(fake.requests), time.perf_counter()
+    for message in recorded:  # the old catch-up: every reaction of every pick listed
+        await bot.ballot.reconcile_message(message)
+    figures["base_s"].append(time.perf_counter() - began)
+    figures["base_req"].append(catch_up_requests(fake, start))
+
+    start, began = len(fake.requests), time.perf_counter()
+    await bot.ballot.catch_up(0)
+    figures["same_s"].append(time.perf_counter() - began)
+    figures["same_req"].append(catch_up_requests(fake, start))
+
+    changed = rng.sample(picks, len(picks) // 100)
+    for m in changed:  # a vote nobody saw arrive
+        guild_members = members[m.guild_id]
+        fan = next(f for f in guild_members if f.user.id not in m.reactions["😭"].users)
+        fake.react_later(fan, m)
+    start, began = len(fake.requests), time.perf_counter()
+    await bot.ballot.catch_up(0)
+    figures["one_s"].append(time.perf_counter() - began)
+    figures["one_req"].append(catch_up_requests(fake, start))
+    figures["listed"].append(len(changed))
+    figures["wrong"].append(await mismatches(fake, storage, picks))
+
+
 async def measure(args: argparse.Namespace) -> dict[str, list[float]]:
     rng = random.Random(15)
     figures: dict[str, list[float]] = {
@@ -96,42 +120,12 @@ async def measure(args: argparse.Namespace) -> dict[str, list[float]]:
             )  # fmt: skip
             storage = await Storage.open(settings.database)
             picks, members = await build(fake, storage, args, rng)
-            bot = Tearjerker(settings=settings, storage=storage, catalog=load_catalog(DEFAULT_CATALOG_PATH))
-            bot._connection.guild_ready_timeout = 0.2
-            await bot.login(fake.token)
-            task = asyncio.create_task(bot.connect())
             try:
-                await fake.wait_connected()
-                await fake.wait_for(
-                    lambda: bot.ballot.catchup_runs >= 1, timeout=600, what="the first catch-up"
-                )
-                recorded = await storage.presented_since([g.id for g in bot.guilds], 0)
-                for _ in range(args.repeat):
-                    start, began = len(fake.requests), time.perf_counter()
-                    for message in recorded:  # the old catch-up: every reaction of every pick listed
-                        await bot.ballot.reconcile_message(message)
-                    figures["base_s"].append(time.perf_counter() - began)
-                    figures["base_req"].append(catch_up_requests(fake, start))
-
-                    start, began = len(fake.requests), time.perf_counter()
-                    await bot.ballot.catch_up(0)
-                    figures["same_s"].append(time.perf_counter() - began)
-                    figures["same_req"].append(catch_up_requests(fake, start))
-
-                    changed = rng.sample(picks, len(picks) // 100)
-                    for m in changed:  # a vote nobody saw arrive
-                        guild_members = members[m.guild_id]
-                        fan = next(f for f in guild_members if f.user.id not in m.reactions["😭"].users)
-                        fake.react_later(fan, m)
-                    start, began = len(fake.requests), time.perf_counter()
-                    await bot.ballot.catch_up(0)
-                    figures["one_s"].append(time.perf_counter() - began)
-                    figures["one_req"].append(catch_up_requests(fake, start))
-                    figures["listed"].append(len(changed))
-                    figures["wrong"].append(await mismatches(fake, storage, picks))
+                async with bot_at_rest(fake, settings, storage, timeout=600) as bot:
+                    recorded = await storage.presented_since([g.id for g in bot.guilds], 0)
+                    for _ in range(args.repeat):
+                        await one_round(fake, bot, storage, recorded, picks, members, rng, figures)
             finally:
-                await bot.close()
-                await task
                 await storage.close()
     return figures
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.db import bundled_migrations
 from bot.db.sqlite import PRAGMAS
+
+if TYPE_CHECKING:
+    from bot.client import Tearjerker
+    from bot.config import Settings
+    from bot.db import Storage
 
 
 def median(values: Sequence[float]) -> float:
@@ -73,3 +81,25 @@ def sqlite_connection(path: Path, *, migrate: bool = False) -> sqlite3.Connectio
                 f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
             )
     return conn
+
+
+@asynccontextmanager
+async def bot_at_rest(
+    fake, settings: Settings, storage: Storage, timeout: float = 60
+) -> AsyncIterator[Tearjerker]:
+    """The production bot connected to the fake Discord, ready and with its start-up catch-up done;
+    closed afterwards (the storage stays open for the caller)."""
+    from bot.catalog import load_catalog
+    from bot.client import Tearjerker
+
+    bot = Tearjerker(settings=settings, storage=storage, catalog=load_catalog(settings.catalog_path))
+    bot._connection.guild_ready_timeout = 0.2  # a handful of fake guilds arrive at once
+    await bot.login(settings.token)
+    task = asyncio.create_task(bot.connect())
+    try:
+        await fake.wait_connected()
+        await fake.wait_for(lambda: bot.ballot.catchup_runs >= 1, timeout=timeout, what="the first catch-up")
+        yield bot
+    finally:
+        await bot.close()
+        await task

@@ -15,10 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import Goal, median, report
+from bench.common import Goal, bot_at_rest, median, report
 from bench.pg import new_database, postgres_server
-from bot.catalog import load_catalog
-from bot.client import Tearjerker
 from bot.config import DEFAULT_CATALOG_PATH, Settings
 from bot.db import Storage
 from bot.live import EDIT_INTERVAL
@@ -40,22 +38,14 @@ async def one_run(reactions: int, write: bool, tmp: Path, admin_dsn: str | None 
             log_level="WARNING",
         )
         storage = await Storage.open(settings.database)
-        bot = Tearjerker(settings=settings, storage=storage, catalog=load_catalog(DEFAULT_CATALOG_PATH))
-        bot._connection.guild_ready_timeout = 0.2
-        await bot.login(fake.token)
-        task = asyncio.create_task(bot.connect())
         try:
-            await fake.wait_connected()
-            # Start from a bot at rest: ready, with its start-up catch-up done.
-            await fake.wait_for(lambda: bot.ballot.catchup_runs >= 1, what="catch-up")  # type: ignore[union-attr]
-            elapsed = await burst(fake, guild, members, storage, write)
-            if write:
-                await bot.live.settle()
-                EDITS.append(bot.live.edits)
-            return elapsed
+            async with bot_at_rest(fake, settings, storage) as bot:
+                elapsed = await burst(fake, guild, members, storage, write)
+                if write:
+                    await bot.live.settle()
+                    EDITS.append(bot.live.edits)
+                return elapsed
         finally:
-            await bot.close()
-            await task
             await storage.close()
 
 

@@ -26,6 +26,17 @@ async def stored_sources(running, messages) -> int:
     return sum(sum(c.values()) for c in counts.values())
 
 
+async def a_voted_pick_then_downtime(fake, start_bot, guild, member):
+    """A pick in #general with the member's 😭 stored, and the bot stopped: (channel, pick)."""
+    running = await start_bot()
+    channel = fake.general(guild)
+    message = await pick(fake, member, channel)
+    await fake.add_reaction(member, message)
+    await eventually(lambda: stored_sources(running, [message]), 1)
+    await running.stop()
+    return channel, message
+
+
 async def restart_and_catch_up(fake, start_bot, running, **settings):
     await running.stop()
     start = len(fake.requests)
@@ -105,12 +116,7 @@ async def test_a_pick_without_votes_older_than_the_quiet_days_is_not_read(
 async def test_a_live_change_during_a_page_read_is_not_overwritten(
     fake, start_bot, guild, member, other_member
 ):
-    running = await start_bot()
-    channel = fake.general(guild)
-    message = await pick(fake, member, channel)
-    await fake.add_reaction(member, message)
-    await eventually(lambda: stored_sources(running, [message]), 1)
-    await running.stop()
+    channel, message = await a_voted_pick_then_downtime(fake, start_bot, guild, member)
     await fake.add_reaction(other_member, message)  # while the bot is away
     held = fake.hang("GET", rf"/channels/{channel.id}/messages$", served=True)
     running = await start_bot()
@@ -136,12 +142,7 @@ async def test_catch_up_reports_what_it_checked_and_cost(fake, start_bot, guild,
 async def test_a_channel_the_bot_may_no_longer_read_keeps_its_votes_and_is_reported(
     fake, start_bot, guild, member, caplog
 ):
-    running = await start_bot()
-    channel = fake.general(guild)
-    message = await pick(fake, member, channel)
-    await fake.add_reaction(member, message)
-    await eventually(lambda: stored_sources(running, [message]), 1)
-    await running.stop()
+    channel, message = await a_voted_pick_then_downtime(fake, start_bot, guild, member)
     bot_role = next(r for r in guild.roles.values() if r.name == "Tearjerker")
     channel.overwrites.append(Overwrite(bot_role.id, 0, deny=P.READ_MESSAGE_HISTORY))
     with caplog.at_level(logging.INFO, logger="bot.ballot"):

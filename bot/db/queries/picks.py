@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 
 from bot.db.models import PresentedMessage
-from bot.db.queries.base import Queries
+from bot.db.queries.base import Queries, in_lists
 
 
 class PickQueries(Queries):
@@ -60,9 +60,7 @@ class PickQueries(Queries):
                 " (SELECT 1 FROM vote_source s WHERE s.message_id = presented_message.message_id))"
             )
             extra = (quiet_before,)
-        for i in range(0, len(guild_ids), 500):
-            chunk = tuple(guild_ids[i : i + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_lists(guild_ids):
             rows = await self.backend.fetch(
                 "SELECT message_id, guild_id, channel_id, title_id, kind, requested_by, created_at"
                 f" FROM presented_message WHERE guild_id IN ({marks}) AND created_at >= ?{quiet}",

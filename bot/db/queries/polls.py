@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.db.models import POLL_COLUMNS, SCHEDULE_COLUMNS, PollSchedule, WeeklyPoll
-from bot.db.queries.base import Queries
+from bot.db.queries.base import Queries, in_lists
 
 
 class PollQueries(Queries):
@@ -176,12 +176,9 @@ class PollQueries(Queries):
         if guild_ids is None:
             return [WeeklyPoll(*row) for row in await self.backend.fetch(sql + " ORDER BY closes_at", params)]
         found: list[WeeklyPoll] = []
-        for i in range(0, len(guild_ids), 500):
-            chunk = tuple(guild_ids[i : i + 500])
-            if chunk:
-                marks = ",".join("?" * len(chunk))
-                rows = await self.backend.fetch(f"{sql} AND guild_id IN ({marks})", (*params, *chunk))
-                found += [WeeklyPoll(*row) for row in rows]
+        for chunk, marks in in_lists(guild_ids):
+            rows = await self.backend.fetch(f"{sql} AND guild_id IN ({marks})", (*params, *chunk))
+            found += [WeeklyPoll(*row) for row in rows]
         return sorted(found, key=lambda p: p.closes_at)
 
     async def open_poll(self, message_id: int) -> WeeklyPoll | None:

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 from bot.db.models import VoteChange
-from bot.db.queries.base import Queries
+from bot.db.queries.base import Queries, in_lists
 from bot.periods import PERIODS, bucket
 
 ORPHAN_MAX_AGE = 3600  # seconds a reaction on a not-yet-recorded message waits for it
@@ -32,9 +32,7 @@ class VoteQueries(Queries):
         """How many members each stored source of these messages has (catch-up compares them with the
         counts Discord shows on the messages, and lists members only where they differ)."""
         counts: dict[int, dict[str, int]] = {mid: {} for mid in message_ids}
-        for i in range(0, len(message_ids), 500):
-            chunk = tuple(message_ids[i : i + 500])
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in in_lists(message_ids):
             rows = await self.backend.fetch(
                 "SELECT message_id, source, COUNT(*) FROM vote_source"
                 f" WHERE message_id IN ({marks}) AND source LIKE ? GROUP BY message_id, source",
