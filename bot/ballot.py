@@ -161,7 +161,7 @@ class Ballot:
                 log.warning("catch-up could not read channel %s: %s", walk.channel_id, exc)
             walk.picks = []
             return
-        covered, _left = walk.covered(page, limit)
+        covered = walk.covered(page, limit)
         await self.bot.storage.flush()
         stored = await self.bot.storage.source_counts([p.message_id for p, _m in covered], "r:")
         touched = {message_id: bool(self._reconciling.pop(message_id, ())) for message_id in candidates}

@@ -13,15 +13,16 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from discord.utils import snowflake_time
+
 from bot.db import PresentedMessage
 from bot.votes import emoji_key, poll_source, reaction_source
 
 PAGE = 100  # messages per history request, Discord's maximum
-DISCORD_EPOCH_MS = 1420070400000
 
 
 def snowflake_seconds(snowflake: int) -> float:
-    return ((snowflake >> 22) + DISCORD_EPOCH_MS) / 1000
+    return snowflake_time(snowflake).timestamp()
 
 
 class Pacer:
@@ -141,11 +142,9 @@ class ChannelWalk:
         close = sum(1 for p in self.picks[:2] if first - snowflake_seconds(p.message_id) <= reach)
         return PAGE if close >= 2 else 1
 
-    def covered(
-        self, page: list[Mapping], limit: int
-    ) -> tuple[list[tuple[PresentedMessage, Mapping | None]], int]:
-        """Split off the picks this page covers, each with its message (None: deleted), and how many are
-        left. A page shorter than asked reached the channel's first message, so it covers the rest."""
+    def covered(self, page: list[Mapping], limit: int) -> list[tuple[PresentedMessage, Mapping | None]]:
+        """Split off the picks this page covers, each with its message (None: deleted). A page shorter
+        than asked reached the channel's first message, so it covers the rest."""
         if len(page) >= limit:
             oldest = min(int(m["id"]) for m in page)
             if len(page) >= 2:
@@ -156,4 +155,4 @@ class ChannelWalk:
         by_id = {int(m["id"]): m for m in page}
         taken = [p for p in self.picks if p.message_id >= oldest]
         self.picks = self.picks[len(taken) :]
-        return [(p, by_id.get(p.message_id)) for p in taken], len(self.picks)
+        return [(p, by_id.get(p.message_id)) for p in taken]

@@ -55,7 +55,7 @@ class Metrics:
             registry=self.registry,
         )
         self.registry.register(_BotCollector(bot))
-        bot.storage.writer.on_batch = self.batch_seconds.observe
+        bot.storage.observe_batches(self.batch_seconds.observe)
         self._runner: web.AppRunner | None = None
 
     def command_done(self, command: str, outcome: str, started: float | None) -> None:
@@ -108,14 +108,14 @@ class _BotCollector(Collector):
         for change, n in sorted(bot.ballot.received.items()):
             received.add_metric([change], n)
         yield received
-        stats = bot.storage.writer.stats
+        stats = bot.storage.write_stats
         yield CounterMetricFamily(
             "tearjerker_vote_changes_written", "Vote changes committed", value=stats.votes
         )
         yield GaugeMetricFamily(
             "tearjerker_writer_queue_depth",
             "Writes waiting for the database",
-            value=bot.storage.writer.queued,
+            value=bot.storage.writes_queued,
         )
         errors = CounterMetricFamily(
             "tearjerker_database_errors",

@@ -74,9 +74,8 @@ async def report_error(interaction: discord.Interaction, error: Exception) -> No
     message, is_bug = explain(error, interaction.locale)
     command = interaction.command.qualified_name if interaction.command else interaction.data
     metrics = getattr(interaction.client, "metrics", None)
-    if metrics is not None and interaction.command is not None:
-        outcome = "error" if is_bug else "refused"
-        metrics.command_done(interaction.command.qualified_name, outcome, interaction.extras.get("started"))
+    if metrics is not None and interaction.command is not None:  # slash commands; not buttons or forms
+        metrics.command_done(command, "error" if is_bug else "refused", interaction.extras.get("started"))
     if is_bug:
         log.error("error in %s (interaction %s)", command, interaction.id, exc_info=error)
     else:

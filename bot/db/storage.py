@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.db.backend import Backend, Migration, bundled_migrations, is_postgres_url
@@ -11,7 +11,7 @@ from bot.db.queries.picks import PickQueries
 from bot.db.queries.polls import PollQueries
 from bot.db.queries.suggestions import SuggestionQueries
 from bot.db.queries.votes import VoteQueries
-from bot.db.writer import Writer
+from bot.db.writer import Writer, WriterStats
 
 
 class Storage(PickQueries, VoteQueries, PollQueries, SuggestionQueries, MetaQueries):
@@ -52,6 +52,19 @@ class Storage(PickQueries, VoteQueries, PollQueries, SuggestionQueries, MetaQuer
     def is_outage(self, exc: BaseException) -> bool:
         """Whether an error means the database could not be reached (rather than a bug)."""
         return self.backend.is_outage(exc)
+
+    @property
+    def write_stats(self) -> WriterStats:
+        """The writer's counts (batches, votes committed, failures, outages), for metrics."""
+        return self.writer.stats
+
+    @property
+    def writes_queued(self) -> int:
+        return self.writer.queued
+
+    def observe_batches(self, callback: Callable[[float], None]) -> None:
+        """Have `callback` told each committed batch's duration in seconds (the metrics histogram)."""
+        self.writer.on_batch = callback
 
     async def flush(self) -> None:
         """Wait until every write queued so far is committed (before reading what was just written)."""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from discord.utils import time_snowflake
+
 from bot.catchup import PAGE, ChannelWalk, Pacer, answer_counts, differing, reaction_counts
 from bot.db import PresentedMessage
 
-DISCORD_EPOCH_MS = 1420070400000
 
-
-def snowflake(seconds: float, n: int = 0) -> int:
-    return (int(seconds * 1000) - DISCORD_EPOCH_MS) << 22 | n
+def snowflake(seconds: float) -> int:
+    return time_snowflake(datetime.fromtimestamp(seconds, UTC))
 
 
 def pick(message_id: int, channel_id: int = 7) -> PresentedMessage:
@@ -66,17 +68,17 @@ def test_a_full_page_covers_the_picks_down_to_its_oldest_message():
     walk = ChannelWalk(7, picks)
     assert walk.newest == picks[4].message_id
     page = [{"id": str(picks[4].message_id)}, {"id": str(picks[2].message_id)}]  # picks[3] is gone
-    covered, left = walk.covered(page, limit=2)
+    covered = walk.covered(page, limit=2)
     assert [(p.message_id, m is not None) for p, m in covered] == [
         (picks[4].message_id, True), (picks[3].message_id, False), (picks[2].message_id, True)]  # fmt: skip
-    assert left == 2 and walk.newest == picks[1].message_id
+    assert len(walk.picks) == 2 and walk.newest == picks[1].message_id
 
 
 def test_a_short_page_reached_the_channels_start_and_covers_the_rest():
     picks = [pick(snowflake(1_700_000_000 + i)) for i in range(3)]
     walk = ChannelWalk(7, picks)
-    covered, left = walk.covered([{"id": str(picks[2].message_id)}], limit=PAGE)
-    assert [m is None for _p, m in covered] == [False, True, True] and left == 0
+    covered = walk.covered([{"id": str(picks[2].message_id)}], limit=PAGE)
+    assert [m is None for _p, m in covered] == [False, True, True] and walk.picks == []
 
 
 def test_picks_far_apart_are_read_one_at_a_time_and_close_ones_by_the_page():
