@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 from collections.abc import AsyncIterator
 
 import discord
@@ -210,3 +211,37 @@ async def test_poll_limits_are_enforced(fake, probe):
     message = await (await fake.run_command(member, fake.general(guild), "bigpoll")).wait_answer()
     assert message.content == "refused 50035"
     assert any("poll.answers: 11 answers" in v for v in fake.violations)
+
+
+async def test_reads_show_reactions_by_type_and_history_newest_first_like_discord(fake, probe):
+    guild, member = await joined(fake, "r")
+    channel = fake.general(guild)
+    first, second, third = (fake.backfill(channel) for _ in range(3))
+    await fake.add_reaction(fake.bot_member(guild), second)
+    await fake.add_reaction(member, second, burst=True)
+    # History: newest first, `before` exclusive, `limit` honoured.
+    page = await probe.http.logs_from(channel.id, 2, before=third.id + 1)
+    assert [int(m["id"]) for m in page] == [third.id, second.id]
+    [reaction] = page[1]["reactions"]
+    assert reaction["count_details"] == {"normal": 1, "burst": 1} and reaction["count"] == 2
+    assert reaction["me"] is True and reaction["me_burst"] is False
+    # The reaction-users listing tells normal from super reactions by `type`.
+    normal = await probe.http.get_reaction_users(channel.id, second.id, "😭", 100, type=0)
+    burst = await probe.http.get_reaction_users(channel.id, second.id, "😭", 100, type=1)
+    assert [int(u["id"]) for u in normal] == [fake.bot_user.id]
+    assert [int(u["id"]) for u in burst] == [member.user.id]
+    assert "reactions" not in await probe.http.get_message(channel.id, first.id)
+
+
+async def test_a_poll_in_progress_shows_its_answer_counts(fake, probe):
+    guild, member = await joined(fake, "p")
+    question = discord.Poll(question="Which?", duration=datetime.timedelta(hours=1))
+    question.add_answer(text="this one")
+    question.add_answer(text="that one")
+    sent = await probe.get_partial_messageable(fake.general(guild).id).send(poll=question)
+    await fake.poll_vote(member, fake.messages[sent.id], 2)
+    data = await probe.http.get_message(sent.channel.id, sent.id)
+    assert data["poll"]["results"] == {
+        "is_finalized": False,
+        "answer_counts": [{"id": 2, "count": 1, "me_voted": False}],
+    }
