@@ -33,7 +33,6 @@ class ShardState:
     connected: bool = False
     connects: int = 0  # sessions started (READY): the first, then one after each failed resume
     resumes: int = 0
-    disconnects: int = 0
 
     @property
     def reconnects(self) -> int:
@@ -62,7 +61,6 @@ class ShardStates:
     def disconnected(self, shard_id: int) -> None:
         state = self._state(shard_id)
         state.connected = False
-        state.disconnects += 1
 
 
 @dataclass(frozen=True)
