@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sys
 import tempfile
 import time
@@ -23,9 +24,10 @@ import asyncpg
 from bench.common import Goal, median, report, sqlite_connection
 from bench.pg import new_database, postgres_server
 from bot.db import Storage, VoteChange
+from bot.db.backend import runs_of_adds
 from bot.db.models import VOTE_CHANGE_SQL
 from bot.db.postgres import numbered
-from bot.db.sqlite import FOLD_SQL, PRAGMAS
+from bot.db.sqlite import FOLD_SQL, PRAGMAS, VOTE_ADDS_SQL, VOTE_BATCH_SQL
 from bot.db.writer import MAX_BATCH
 
 GUILD, CHANNEL = 1, 2
@@ -53,12 +55,20 @@ def prepare(path: Path) -> None:
     conn.close()
 
 
-def raw_sqlite(path: Path, rows: list[tuple], batch: int) -> float:
+def raw_sqlite(path: Path, rows: list[tuple], batch: int, as_sets: bool) -> float:
+    """Plain sqlite3 in one thread: row by row through the vote_change view (executemany), or each
+    batch's adds as one set and the rest as one JSON statement, as the writer sends them."""
     conn = sqlite_connection(path)
     started = time.perf_counter()
     for i in range(0, len(rows), batch):
         conn.execute("BEGIN IMMEDIATE")
-        conn.executemany(VOTE_CHANGE_SQL, rows[i : i + batch])
+        if as_sets:
+            for adds, run in runs_of_adds(rows[i : i + batch]):
+                conn.execute(
+                    VOTE_ADDS_SQL if adds else VOTE_BATCH_SQL, (json.dumps(run, ensure_ascii=False),)
+                )
+        else:
+            conn.executemany(VOTE_CHANGE_SQL, rows[i : i + batch])
         conn.execute(FOLD_SQL)  # the counters, as every commit of the bot folds them
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - started
@@ -268,28 +278,30 @@ def main(argv: list[str] | None = None) -> bool:
     rows = [c.params() for c in changes]
     batch = MAX_BATCH
     slow_rows = rows[: max(1, args.events // 10)]  # the slow baseline on a tenth: its rate is what counts
-    raw, prod, slow = [], [], []
+    raw, sets, prod, slow = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.repeat):
-            for name, sink in (("raw", raw), ("prod", prod), ("slow", slow)):
+            for name, sink in (("raw", raw), ("sets", sets), ("prod", prod), ("slow", slow)):
                 path = Path(tmp) / f"{name}{r}.db"
                 prepare(path)
-                if name == "raw":
-                    sink.append(len(rows) / raw_sqlite(path, rows, batch))
+                if name in ("raw", "sets"):
+                    sink.append(len(rows) / raw_sqlite(path, rows, batch, as_sets=name == "sets"))
                 elif name == "prod":
                     sink.append(len(changes) / asyncio.run(production(path, changes)))
                 else:
                     sink.append(len(slow_rows) / asyncio.run(one_commit_per_vote(path, slow_rows)))
-    raw_rate, prod_rate, slow_rate = median(raw), median(prod), median(slow)
+    raw_rate, sets_rate, prod_rate, slow_rate = median(raw), median(sets), median(prod), median(slow)
+    fastest = max(raw_rate, sets_rate)
     return report(
         f"Vote ingestion: {args.events:,} events, batches of {batch}, median of {args.repeat}",
         [
             ("production writer", f"{prod_rate:,.0f} votes/s"),
-            ("raw sqlite3 (same rows, batch, pragmas)", f"{raw_rate:,.0f} votes/s"),
+            ("raw sqlite3, adds as sets (same rows, batch, pragmas)", f"{sets_rate:,.0f} votes/s"),
+            ("raw sqlite3, row by row (executemany)", f"{raw_rate:,.0f} votes/s"),
             ("aiosqlite, one commit per vote", f"{slow_rate:,.0f} votes/s"),
         ],
         [
-            Goal("writer / raw sqlite3", prod_rate / raw_rate, 0.95, "×", higher_is_better=True),
+            Goal("writer / fastest raw sqlite3", prod_rate / fastest, 0.95, "×", higher_is_better=True),
             Goal("writer / one-commit-per-vote", prod_rate / slow_rate, 5, "×", higher_is_better=True),
         ],
     )

@@ -12,6 +12,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from bot.config import OperatorError
@@ -104,7 +106,13 @@ class Backend(ABC):
             raise
         return counts
 
-    # The writer's side of one transaction, used only by run_batch.
+    # The writer's side, used only by the writer, on its own thread and event loop.
+
+    async def start_writing(self) -> None:  # noqa: B027 (optional: most backends need nothing)
+        """Open what the writer writes through, on the writer's own loop (where it is then used)."""
+
+    async def stop_writing(self) -> None:  # noqa: B027
+        """Close it again, on the writer's loop, once everything is written."""
 
     @abstractmethod
     async def begin(self) -> None: ...
@@ -156,3 +164,17 @@ class Backend(ABC):
 
 def is_postgres_url(target: object) -> bool:
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def runs_of_adds(rows: Sequence[Row]) -> list[tuple[bool, list[Row]]]:
+    """Vote rows split into consecutive runs: adds, and everything else (grouped by op at C speed,
+    then neighbouring non-add runs joined). Adds commute, so each backend applies a run of them as
+    one set; the other changes keep their order."""
+    runs: list[tuple[bool, list[Row]]] = []
+    for op, group in groupby(rows, key=itemgetter(0)):
+        adds = op == "add"
+        if runs and not adds and not runs[-1][0]:
+            runs[-1][1].extend(group)
+        else:
+            runs.append((adds, list(group)))
+    return runs

@@ -1,5 +1,6 @@
-"""PostgreSQL through asyncpg, for deployments past one machine: a pool for reads, one connection for
-the writer. Shard processes on several hosts share it.
+"""PostgreSQL through asyncpg, for deployments past one machine: a pool for reads on the bot's loop, and
+one connection for the writer, opened on the writer's own loop (asyncpg connections belong to the loop
+that opened them). Shard processes on several hosts share it.
 
 What differs from SQLite lives here: `?` placeholders become `$1…`, a run of votes is one statement
 over a JSON array (`jsonb_array_elements … WITH ORDINALITY`, the twin of SQLite's `json_each`), the
@@ -14,14 +15,12 @@ import logging
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
 import asyncpg
 
 from bot.config import redact_dsn
-from bot.db.backend import Backend, Migration, Row, StorageError, refuse_newer
+from bot.db.backend import Backend, Migration, Row, StorageError, refuse_newer, runs_of_adds
 
 log = logging.getLogger(__name__)
 
@@ -59,71 +58,89 @@ def _rowcount(status: str) -> int:
 class PostgresBackend(Backend):
     name = "postgresql"
 
-    def __init__(self, dsn: str, pool: asyncpg.Pool, writer: asyncpg.Connection) -> None:
+    def __init__(self, dsn: str, pool: asyncpg.Pool) -> None:
         self.dsn = dsn
         self.where = redact_dsn(dsn)
         self._pool = pool
-        self._writer = writer
+        self._writer: asyncpg.Connection | None = None  # the writer's, on its loop: start_writing
         self._tx: Any = None
 
     @classmethod
     async def open(cls, dsn: str, migrations: Sequence[Migration], pool_size: int = 10) -> PostgresBackend:
         where = redact_dsn(dsn)
         try:
-            writer = await asyncpg.connect(dsn)
+            conn = await asyncpg.connect(dsn)
         except (asyncpg.PostgresError, *_OUTAGE) as exc:
             raise StorageError(f"cannot connect to {where}: {_reason(exc)}") from None
         try:
-            await migrate(writer, where, migrations)
+            await migrate(conn, where, migrations)
             pool = await asyncpg.create_pool(dsn, min_size=1, max_size=max(1, pool_size))
         except BaseException as exc:
-            await writer.close()
             if isinstance(exc, (asyncpg.PostgresError, *_OUTAGE)):
                 raise StorageError(f"cannot prepare {where}: {_reason(exc)}") from None
             raise
+        finally:
+            await conn.close()
         assert pool is not None
-        return cls(dsn, pool, writer)
+        return cls(dsn, pool)
 
     async def fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         rows = await self._pool.fetch(numbered(sql), *params)
         return [tuple(r) for r in rows]
 
+    @property
+    def _conn(self) -> asyncpg.Connection:
+        if self._writer is None:
+            raise ConnectionError("the writer's connection is not open")  # an outage: reconnect
+        return self._writer
+
+    async def start_writing(self) -> None:
+        self._writer = await asyncpg.connect(self.dsn)
+
+    async def stop_writing(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            try:
+                await writer.close(timeout=2)
+            except (asyncpg.PostgresError, *_OUTAGE, TimeoutError):
+                writer.terminate()  # the server is gone: drop the socket
+
     async def begin(self) -> None:
-        self._tx = self._writer.transaction()
+        self._tx = self._conn.transaction()
         await self._tx.start()
 
     async def commit(self) -> None:
         # Votes left counter deltas; fold them in once per batch (migrations/postgres/0006).
-        await self._writer.execute("SELECT apply_tally_deltas()")
+        await self._conn.execute("SELECT apply_tally_deltas()")
         tx, self._tx = self._tx, None
         await tx.commit()
 
     async def rollback(self) -> None:
         tx, self._tx = self._tx, None
-        if tx is not None and not self._writer.is_closed():
+        if tx is not None and self._writer is not None and not self._writer.is_closed():
             try:
                 await tx.rollback()
             except (asyncpg.PostgresError, *_OUTAGE):
                 pass  # the connection is gone, and the transaction with it
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return _rowcount(await self._writer.execute(numbered(sql), *params))
+        return _rowcount(await self._conn.execute(numbered(sql), *params))
 
     async def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        await self._writer.executemany(numbered(sql), rows)
+        await self._conn.executemany(numbered(sql), rows)
 
     async def apply_votes(self, rows: Sequence[Row]) -> None:
         # Consecutive adds as one set (migrations/postgres/0007), sent as four arrays that asyncpg
         # encodes in binary; every other change through the vote_change view in order. Runs keep their
         # order, so a remove still follows its add.
-        for adds, run in _runs_of_adds(rows):
+        for adds, run in runs_of_adds(rows):
             if adds:
                 await self._apply_adds(run)
             else:
-                await self._writer.execute(VOTE_BATCH_SQL, json.dumps(run, ensure_ascii=False))
+                await self._conn.execute(VOTE_BATCH_SQL, json.dumps(run, ensure_ascii=False))
 
     async def apply_votes_alone(self, rows: Sequence[Row]) -> bool:
-        runs = _runs_of_adds(rows)
+        runs = runs_of_adds(rows)
         if len(runs) != 1 or not runs[0][0]:
             return False
         # apply_vote_adds folds the counter deltas itself: one statement, atomic, one round trip.
@@ -132,30 +149,32 @@ class PostgresBackend(Backend):
 
     async def _apply_adds(self, run: list[Row]) -> None:
         _, messages, members, sources, times = (list(column) for column in zip(*run, strict=True))
-        await self._writer.execute(VOTE_ADDS_SQL, messages, members, sources, times)
+        await self._conn.execute(VOTE_ADDS_SQL, messages, members, sources, times)
 
     async def schema_version(self) -> int:
         return await schema_version(self._pool)
 
     async def load_table(self, table: str, columns: Sequence[str], rows: Sequence[Row]) -> None:
         """COPY the rows in, with the table's own triggers off: the copy brings counters as they are."""
-        async with self._writer.transaction():
-            await self._writer.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
             if rows:
-                await self._writer.copy_records_to_table(table, columns=list(columns), records=rows)
-            await self._writer.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+                await conn.copy_records_to_table(table, columns=list(columns), records=rows)
+            await conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
     def is_outage(self, exc: BaseException) -> bool:
-        return isinstance(exc, _OUTAGE) or self._writer.is_closed()
+        writer = self._writer
+        return isinstance(exc, _OUTAGE) or writer is None or writer.is_closed()
 
     async def reconnect(self) -> None:
-        if not self._writer.is_closed():
+        if self._writer is not None and not self._writer.is_closed():
             await self._writer.close(timeout=2)
         self._tx = None
+        self._writer = None
         self._writer = await asyncpg.connect(self.dsn)
 
     async def close(self) -> None:
-        await self._writer.close()
+        """The pool; the writer's connection was closed on its own loop (stop_writing)."""
         await self._pool.close()
 
 
@@ -189,16 +208,3 @@ async def migrate(conn: asyncpg.Connection, where: str, migrations: Sequence[Mig
             await conn.execute("DELETE FROM schema_version")
             await conn.execute("INSERT INTO schema_version (version) VALUES ($1)", migration.version)
         applied += 1
-
-
-def _runs_of_adds(rows: Sequence[Row]) -> list[tuple[bool, list[Row]]]:
-    """Rows split into consecutive runs: adds, and everything else (grouped by op at C speed, then
-    neighbouring non-add runs joined)."""
-    runs: list[tuple[bool, list[Row]]] = []
-    for op, group in groupby(rows, key=itemgetter(0)):
-        adds = op == "add"
-        if runs and not adds and not runs[-1][0]:
-            runs[-1][1].extend(group)
-        else:
-            runs.append((adds, list(group)))
-    return runs

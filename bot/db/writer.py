@@ -1,15 +1,22 @@
 """The one writer: every write goes through it, drained from a queue into batched transactions.
 
 A single writer keeps transactions apart and turns a burst of thousands of votes into a few commits,
-on either backend. If the database cannot be reached (a PostgreSQL restart, a network cut), nothing
-queued is dropped: the writer keeps its queue, reconnects with back-off and writes it all once the
-database is back; past MAX_QUEUED waiting votes it says so in the log and keeps the newest.
+on either backend. It runs in a thread of its own, with its own event loop and its own connection:
+during a gateway burst the bot's loop is busy for hundreds of milliseconds at a time, and a writer on
+that loop could send one batch per busy stretch, so most votes waited until the burst was over
+(bench/gateway_burst.py). On its own loop it writes while the burst goes on, on the other core.
+
+If the database cannot be reached (a PostgreSQL restart, a network cut), nothing queued is dropped:
+the writer keeps its queue, reconnects with back-off and writes it all once the database is back;
+past MAX_QUEUED waiting votes it says so in the log and keeps the newest.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
@@ -21,7 +28,7 @@ from bot.db.backend import Backend, Step
 
 log = logging.getLogger(__name__)
 
-MAX_BATCH = 2000  # writes per transaction at most
+MAX_BATCH = 10_000  # writes per transaction at most
 MAX_QUEUED = 1_000_000  # vote changes held while the database is unreachable
 RECONNECT_DELAYS = (0.5, 1, 2, 5, 10)  # seconds between attempts to reach the database again
 
@@ -41,6 +48,13 @@ class Write:
 
 
 @dataclass(slots=True)
+class _Flush:
+    """A mark in the queue: its future resolves once everything queued before it is committed."""
+
+    future: asyncio.Future[None]
+
+
+@dataclass(slots=True)
 class WriterStats:
     batches: int = 0
     writes: int = 0
@@ -53,8 +67,23 @@ class WriterStats:
 
 
 # A queued item: a vote change as bare parameters (op, message_id, user_id, source, at) — the hot
-# path — or a Write.
-Item = tuple[Any, ...] | Write
+# path — a Write, or a flush mark.
+Item = tuple[Any, ...] | Write | _Flush
+
+
+def _settle(future: asyncio.Future[Any], result: Any = None, exc: BaseException | None = None) -> None:
+    """Resolve a caller's future on the caller's loop (the writer runs on another thread)."""
+
+    def settle() -> None:
+        if future.done():
+            return
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(result)
+
+    with contextlib.suppress(RuntimeError):  # the caller's loop is closed: nobody waits any more
+        future.get_loop().call_soon_threadsafe(settle)
 
 
 class Writer:
@@ -62,48 +91,84 @@ class Writer:
 
     Consecutive writes of the same statement run as one `executemany`; a run of votes as the backend's
     one batched statement. If a batch fails for a reason of its own, its writes are retried one by one
-    so a single bad write is logged and dropped without losing the rest. The queue is a deque and an
-    event rather than an asyncio.Queue: at thousands of votes a second the queue's own bookkeeping was
-    most of the Python time (see bench/votes_ingest.py).
+    so a single bad write is logged and dropped without losing the rest. Queuing is a lock and a
+    deque append: at thousands of votes a second an asyncio.Queue's bookkeeping was most of the Python
+    time (see bench/votes_ingest.py). The queue is the only state both threads touch, under the lock.
     """
 
     def __init__(self, backend: Backend, *, max_batch: int = MAX_BATCH, max_queued: int = MAX_QUEUED) -> None:
         self._backend = backend
         self._items: deque[Item] = deque()
-        self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
-        self._idle.set()
-        self._stopping = False
+        self._lock = threading.Lock()
+        self._inflight: list[Item] = []  # the batch being written, kept until it is (writer thread)
         self._max_batch = max_batch
         self._max_queued = max_queued
-        self._task: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the writer's own loop
+        self._wake = asyncio.Event()  # waited on the writer's loop, set through it
+        self._thread: threading.Thread | None = None
+        self._finished: asyncio.Future[None] | None = None  # resolved on the bot's loop at the end
+        self._stopping = False
         self._accepting = False  # running and not stopping: checked once per vote, so a plain flag
         self.stats = WriterStats()
         self.reachable = True
         self.on_batch: Callable[[float], None] | None = None  # told each committed batch's seconds
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="storage-writer")
+        """Start the writer's thread; called on the bot's loop, where its callers wait."""
+        self._finished = asyncio.get_running_loop().create_future()
+        self._loop = asyncio.new_event_loop()
         self._accepting = True
-        self._task.add_done_callback(self._stopped)
+        self._thread = threading.Thread(target=self._thread_main, name="storage-writer", daemon=True)
+        self._thread.start()
 
-    def _stopped(self, _task: asyncio.Task[None]) -> None:
-        self._accepting = False
+    def _thread_main(self) -> None:
+        loop = self._loop
+        assert loop is not None and self._finished is not None
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._main())
+        except Exception:
+            log.exception("the storage writer stopped on an error; nothing more will be written")
+        finally:
+            self._accepting = False
+            loop.close()  # from here on, a write queued too late is refused rather than left waiting
+            self._abandon("the storage writer stopped")
+            _settle(self._finished)
+
+    async def _main(self) -> None:
+        try:
+            await self._backend.start_writing()
+        except Exception as exc:
+            if not self._backend.is_outage(exc):
+                raise
+            await self._wait_for_database(exc)
+        try:
+            await self._run()
+        finally:
+            await self._backend.stop_writing()
 
     def _put(self, item: Item) -> None:
         if not self._accepting:
             raise RuntimeError("the storage writer is closed")
-        items = self._items
-        if not items:  # the writer may be waiting: wake it (otherwise it finds this item itself)
-            self._idle.clear()
-            self._wake.set()
-        items.append(item)
-        if len(items) > self._max_queued:
-            self._drop_oldest_vote()
+        with self._lock:
+            items = self._items
+            wake = not items  # otherwise the writer finds this item itself
+            items.append(item)
+            if len(items) > self._max_queued:
+                self._drop_oldest_vote()
+        if wake:
+            self._wake_writer()
+
+    def _wake_writer(self) -> None:
+        try:
+            self._loop.call_soon_threadsafe(self._wake.set)  # type: ignore[union-attr]
+        except RuntimeError:
+            raise RuntimeError("the storage writer is closed") from None
 
     def _drop_oldest_vote(self) -> None:
+        """Under the lock: the queue is past its bound (a long outage)."""
         for i, item in enumerate(self._items):
-            if isinstance(item, tuple):
+            if type(item) is tuple:
                 del self._items[i]
                 self.stats.dropped += 1
                 if self.stats.dropped == 1 or self.stats.dropped % 10_000 == 0:
@@ -137,50 +202,80 @@ class Writer:
 
     async def flush(self) -> None:
         """Wait until everything queued so far is committed."""
-        if self._task is None or self._task.done():
+        if not self._accepting:
             return
-        await self._idle.wait()
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        try:
+            self._put(_Flush(future))
+        except RuntimeError:
+            return  # closed meanwhile: nothing more will be written
+        await future
 
     @property
     def queued(self) -> int:
-        return len(self._items)
+        return len(self._items) + len(self._inflight)
 
     async def close(self) -> None:
         """Commit everything queued, then stop."""
-        if self._task is None:
+        if self._thread is None or self._finished is None:
             return
         self._stopping = True
         self._accepting = False
-        self._wake.set()
-        await self._task
-        self._task = None
+        with contextlib.suppress(RuntimeError):  # it stopped by itself already
+            self._wake_writer()
+        await self._finished
+        self._thread.join(timeout=5)
+        self._thread = None
+
+    def _take(self) -> list[Item]:
+        """The next batch, out of the queue (it stays the writer's until written)."""
+        with self._lock:
+            items = self._items
+            count = min(len(items), self._max_batch)
+            batch = list(islice(items, count))
+            if count == len(items):
+                items.clear()
+            else:
+                for _ in range(count):
+                    items.popleft()
+        return batch
 
     async def _run(self) -> None:
-        items = self._items
         while True:
-            if not items:
-                self._idle.set()
+            if not self._inflight:
+                self._inflight = self._take()
+            if not self._inflight:
                 if self._stopping:
                     return
                 self._wake.clear()
-                await self._wake.wait()
+                if not self._items:  # checked after clearing: a wake-up sent meanwhile is not lost
+                    await self._wake.wait()
                 continue
-            count = min(len(items), self._max_batch)
-            batch = list(islice(items, count))  # left in the queue until written: an outage keeps them
-            if await self._commit(batch):
-                for _ in range(count):
-                    items.popleft()
+            if await self._commit(self._inflight):
+                self._inflight = []
             elif self._stopping and not self.reachable:
-                log.error("stopping with the database unreachable: %d queued writes are lost", len(items))
-                for item in items:
-                    if isinstance(item, Write) and item.future is not None and not item.future.done():
-                        item.future.set_exception(RuntimeError("the database is unreachable"))
-                items.clear()
+                self._abandon("the database is unreachable")
+
+    def _abandon(self, why: str) -> None:
+        """Stopping for good: whoever waits on a queued write or a flush is told."""
+        with self._lock:
+            rest = self._inflight + list(self._items)
+            self._items.clear()
+        self._inflight = []
+        votes = sum(1 for item in rest if type(item) is tuple)
+        if votes or any(type(item) is Write for item in rest):
+            log.error("%s: %d queued writes are lost", why, len(rest))
+        for item in rest:
+            if isinstance(item, _Flush):
+                _settle(item.future)
+            elif isinstance(item, Write) and item.future is not None:
+                _settle(item.future, exc=RuntimeError(why))
 
     @staticmethod
     def _runs(batch: list[Item]) -> Iterable[list[Item]]:
-        """Consecutive votes form one run; a Write with a future runs alone; like Writes group.
-        Grouping by type first keeps a batch of thousands of votes out of a Python-level loop."""
+        """Consecutive votes form one run; a Write with a future runs alone; like Writes group; flush
+        marks form runs of their own. Grouping by type first keeps a batch of thousands of votes out
+        of a Python-level loop."""
         for kind, group in groupby(batch, key=type):
             if kind is not Write:
                 yield list(group)
@@ -195,13 +290,16 @@ class Writer:
             if run:
                 yield list(run)
 
-    async def _apply(self, batch: list[Item]) -> list[tuple[Write, int]]:
+    async def _apply(self, batch: list[Item]) -> tuple[list[tuple[Write, int]], list[_Flush]]:
         """The batch as the backend's steps, run as one transaction."""
         steps: list[Step] = []
         reported: list[Write | None] = []
+        flushes: list[_Flush] = []
         for run in self._runs(batch):
             head = run[0]
-            if isinstance(head, tuple):
+            if isinstance(head, _Flush):
+                flushes.extend(run)  # type: ignore[arg-type]
+            elif isinstance(head, tuple):
                 steps.append(("votes", run))
                 reported.append(None)
             elif head.script:
@@ -213,16 +311,18 @@ class Writer:
             else:
                 steps.append(("many", head.sql, [w.params for w in run]))  # type: ignore[union-attr]
                 reported.append(None)
-        counts = await self._backend.run_batch(steps)
-        return [
+        counts = await self._backend.run_batch(steps) if steps else []
+        done = [
             (write, count or 0) for write, count in zip(reported, counts, strict=True) if write is not None
         ]
+        return done, flushes
 
     async def _commit(self, batch: list[Item]) -> bool:
-        """Write a batch; False only when the database could not be reached (the batch stays queued)."""
+        """Write a batch; False only when the database could not be reached (what is not written yet
+        stays in `batch`)."""
         started = time.perf_counter()
         try:
-            done = await self._apply(batch)
+            done, flushes = await self._apply(batch)
         except Exception as exc:
             if self._backend.is_outage(exc):
                 await self._wait_for_database(exc)
@@ -234,22 +334,26 @@ class Writer:
             for written, item in enumerate(batch):
                 if not await self._commit([item]):
                     # The database went away half-way: what was written is written; retry the rest.
-                    for _ in range(written):
-                        self._items.popleft()
+                    del batch[:written]
                     return False
             return True
         for write, rowcount in done:
-            if write.future is not None and not write.future.done():
-                write.future.set_result(rowcount)
+            if write.future is not None:
+                _settle(write.future, rowcount)
+        for mark in flushes:
+            _settle(mark.future)
+        if len(flushes) == len(batch):
+            return True  # only flush marks: nothing was written
         stats = self.stats
         stats.batches += 1
-        stats.writes += len(batch)
+        stats.writes += len(batch) - len(flushes)
         stats.votes += sum(1 for item in batch if type(item) is tuple)
         stats.largest_batch = max(stats.largest_batch, len(batch))
         took = time.perf_counter() - started
         stats.durations.append(took)
-        if self.on_batch is not None:
-            self.on_batch(took)
+        if self.on_batch is not None and self._finished is not None:
+            with contextlib.suppress(RuntimeError):
+                self._finished.get_loop().call_soon_threadsafe(self.on_batch, took)
         if len(stats.durations) > 2000:
             del stats.durations[:-1000]
         return True
@@ -260,7 +364,7 @@ class Writer:
             self.reachable = False
             self.stats.outages += 1
             log.error(
-                "the database is unreachable (%s); holding %d writes until it is back", exc, len(self._items)
+                "the database is unreachable (%s); holding %d writes until it is back", exc, self.queued
             )
         for attempt in range(len(RECONNECT_DELAYS)):
             await asyncio.sleep(RECONNECT_DELAYS[attempt])
@@ -273,14 +377,13 @@ class Writer:
                     return
                 continue
             self.reachable = True
-            log.warning("the database is back; writing %d held writes", len(self._items))
+            log.warning("the database is back; writing %d held writes", self.queued)
             return
 
     def _fail(self, item: Item, exc: Exception) -> None:
         self.stats.failed += 1
         if isinstance(item, Write) and item.future is not None:
-            if not item.future.done():
-                item.future.set_exception(exc)
+            _settle(item.future, exc=exc)
             return
         what = item.sql.split("(")[0] if isinstance(item, Write) else "vote change"
         params = item.params if isinstance(item, Write) else item

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import aiosqlite
 import pytest
 
 from bot.config import PROJECT_ROOT
@@ -30,10 +31,9 @@ async def test_migrations_run_once_across_reopen(tmp_path):
     store = await Storage.open(path)
     await store.close()
     store = await Storage.open(path)
-    try:
-        assert await migrate(store.backend._writer, path, bundled_migrations()) == 0
-    finally:
-        await store.close()
+    await store.close()
+    async with aiosqlite.connect(path) as conn:
+        assert await migrate(conn, path, bundled_migrations()) == 0
 
 
 async def test_failed_migration_rolls_back_whole(tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bot.db import Storage, VoteChange
@@ -159,6 +161,39 @@ async def test_forget_here_and_everywhere(storage):
     assert await storage.forget(MINA, None) == 1
     assert await storage.tally(None, "mr-sunshine") == 1
     assert (await storage.forgotten_at(GUILD, [MINA]))[MINA] > 0
+
+
+async def test_adds_in_one_batch_count_each_member_once_and_keep_orphans(storage):
+    await present(storage, 1, "mr-sunshine")
+    await present(storage, 2, "mr-sunshine")  # a second pick of the same title
+    await apply(
+        storage,
+        VoteChange("add", 1, MINA, CRY),
+        VoteChange("add", 1, MINA, CRY),  # the same reaction twice: one source
+        VoteChange("add", 2, MINA, CRY),  # another pick of the title: a second source, one vote
+        VoteChange("add", 2, JOON, BURST),
+        VoteChange("add", 9, JOON, CRY),  # a message not recorded yet: kept until it is
+    )
+    assert await storage.sources_of(1) == {(MINA, CRY)}
+    assert await storage.sources_of(2) == {(MINA, CRY), (JOON, BURST)}
+    assert await storage.tally(GUILD, "mr-sunshine") == 2
+    await present(storage, 9, "red-sleeve")
+    await storage.flush()
+    assert await storage.tally(GUILD, "red-sleeve") == 1
+
+
+async def test_votes_are_committed_while_the_bot_loop_is_busy(storage):
+    """The writer has a thread and a loop of its own: a burst that keeps the bot's loop busy does
+    not hold the votes back until it is over."""
+    await present(storage, 1, "mr-sunshine")
+    before = storage.write_stats.votes
+    for user in range(200):
+        storage.change_votes(VoteChange("add", 1, 10_000 + user, CRY))
+    deadline = time.monotonic() + 30
+    while storage.write_stats.votes < before + 200 and time.monotonic() < deadline:
+        time.sleep(0.01)  # noqa: ASYNC251 (on purpose: blocks this loop, as a burst keeps it busy)
+    assert storage.write_stats.votes == before + 200
+    assert await storage.tally(GUILD, "mr-sunshine") == 200
 
 
 async def test_a_failing_write_does_not_lose_its_batch(storage):

@@ -490,9 +490,9 @@ class FakeDiscord:
     async def blast(self, event: str, payloads: list[dict[str, Any]], guild_id: int) -> float:
         """Send a burst of events to the guild's session as fast as the socket takes them.
 
-        Frames are encoded and compressed before the clock starts, so what a benchmark times is the
-        bot consuming the burst, not this fake producing it. Returns when the last frame was sent
-        (perf_counter), having started right before the first.
+        Frames are encoded and compressed first, so what a benchmark times is the bot consuming the
+        burst, not this fake producing it. Returns the perf_counter right before the first frame went
+        out: the benchmark's clock starts there.
         """
         session = next(s for s in self.live_sessions() if s.covers(guild_id))
         frames = []
@@ -505,11 +505,12 @@ class FakeDiscord:
                 text = session.compressor.compress(text) + session.compressor.flush(zlib.Z_SYNC_FLUSH)
             frames.append(text)
         assert session.ws is not None
+        started = time.perf_counter()
         for frame in frames:
             await session.ws.send_bytes(
                 frame
             ) if session.compressor is not None else await session.ws.send_str(frame.decode())
-        return time.perf_counter()
+        return started
 
     async def drop_connections(self, *, resumable: bool = True) -> None:
         """Cut every gateway connection; unresumable sessions force the bot to IDENTIFY again."""
