@@ -21,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import groupby, islice
+from itertools import groupby
 from typing import Any
 
 from bot.db.backend import Backend, Step
@@ -91,9 +91,9 @@ class Writer:
 
     Consecutive writes of the same statement run as one `executemany`; a run of votes as the backend's
     one batched statement. If a batch fails for a reason of its own, its writes are retried one by one
-    so a single bad write is logged and dropped without losing the rest. Queuing is a lock and a
-    deque append: at thousands of votes a second an asyncio.Queue's bookkeeping was most of the Python
-    time (see bench/votes_ingest.py). The queue is the only state both threads touch, under the lock.
+    so a single bad write is logged and dropped without losing the rest. Queuing is a deque append:
+    at thousands of votes a second an asyncio.Queue's bookkeeping was most of the Python time (see
+    bench/votes_ingest.py). The queue is the only state both threads touch.
     """
 
     def __init__(self, backend: Backend, *, max_batch: int = MAX_BATCH, max_queued: int = MAX_QUEUED) -> None:
@@ -150,11 +150,13 @@ class Writer:
     def _put(self, item: Item) -> None:
         if not self._accepting:
             raise RuntimeError("the storage writer is closed")
-        with self._lock:
-            items = self._items
-            wake = not items  # otherwise the writer finds this item itself
-            items.append(item)
-            if len(items) > self._max_queued:
+        # No lock on this path, once per vote: a deque's append and popleft are atomic, and only the
+        # writer pops. The lock guards what walks the queue (dropping, taking a batch, abandoning).
+        items = self._items
+        wake = not items  # otherwise the writer finds this item itself, before it waits again
+        items.append(item)
+        if len(items) > self._max_queued:
+            with self._lock:
                 self._drop_oldest_vote()
         if wake:
             self._wake_writer()
@@ -228,17 +230,13 @@ class Writer:
         self._thread = None
 
     def _take(self) -> list[Item]:
-        """The next batch, out of the queue (it stays the writer's until written)."""
+        """The next batch, out of the queue (it stays the writer's until written). Items appended
+        meanwhile stay for the next batch: only as many as counted are popped."""
         with self._lock:
             items = self._items
             count = min(len(items), self._max_batch)
-            batch = list(islice(items, count))
-            if count == len(items):
-                items.clear()
-            else:
-                for _ in range(count):
-                    items.popleft()
-        return batch
+            popleft = items.popleft
+            return [popleft() for _ in range(count)]
 
     async def _run(self) -> None:
         while True:
