@@ -330,6 +330,12 @@ class FakeDiscord:
         guild.roles[role.id] = role
         return role
 
+    def add_member(self, guild: Guild, user: User) -> Member:
+        """An existing account joins another server: the same user, a member of both."""
+        member = Member(user, guild.id)
+        guild.members[user.id] = member
+        return member
+
     def create_member(
         self,
         guild: Guild,
