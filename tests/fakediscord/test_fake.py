@@ -245,3 +245,16 @@ async def test_a_poll_in_progress_shows_its_answer_counts(fake, probe):
         "is_finalized": False,
         "answer_counts": [{"id": 2, "count": 1, "me_voted": False}],
     }
+
+
+async def test_one_account_in_two_servers_reacts_in_each_as_that_servers_member(fake, probe):
+    first, member = await joined(fake, "mina")
+    second, _ = await joined(fake, "joon")
+    other = fake.add_member(second, member.user)
+    assert other.user is member.user and other.guild_id == second.id
+    for guild, who in ((first, member), (second, other)):
+        message = fake._new_message(fake.general(guild), {"content": "hi", "allowed_mentions": {"parse": []}})
+        await fake.add_reaction(who, message)
+        await fake.wait_for(
+            lambda m=message: f"add:{m.id}" in probe.seen_events, timeout=10, what="the reaction"
+        )
