@@ -163,8 +163,9 @@ class PostgresBackend(Backend):
             await conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
     def is_outage(self, exc: BaseException) -> bool:
+        # Without a connection, the writer's steps raise ConnectionError (one of _OUTAGE).
         writer = self._writer
-        return isinstance(exc, _OUTAGE) or writer is None or writer.is_closed()
+        return isinstance(exc, _OUTAGE) or (writer is not None and writer.is_closed())
 
     async def reconnect(self) -> None:
         if self._writer is not None and not self._writer.is_closed():

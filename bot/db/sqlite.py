@@ -1,4 +1,5 @@
-"""SQLite through aiosqlite: the zero-setup default. WAL mode, one reading and one writing connection.
+"""SQLite, the zero-setup default. WAL mode; one connection reads (aiosqlite, on the bot's loop) and one
+writes (plain sqlite3, on the writer's thread).
 
 A file that is not a database, or that a newer bot migrated, is refused after a read-only look, before
 anything (even the switch to WAL) writes to it. Migrations take the write lock before reading the
