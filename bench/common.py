@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.db import bundled_migrations
-from bot.db.sqlite import PRAGMAS
+from bot.db.sqlite import plain_connection
 
 if TYPE_CHECKING:
     from bot.client import Tearjerker
@@ -72,9 +72,7 @@ def report(title: str, rows: list[tuple[str, str]], goals: list[Goal]) -> bool:
 
 def sqlite_connection(path: Path, *, migrate: bool = False) -> sqlite3.Connection:
     """A plain sqlite3 connection with the production pragmas, and the production schema if asked."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in PRAGMAS:
-        conn.execute(pragma)
+    conn = plain_connection(path)
     if migrate:
         for migration in bundled_migrations():
             conn.executescript(

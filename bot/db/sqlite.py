@@ -56,7 +56,9 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
-def _connect_writer(path: Path) -> sqlite3.Connection:
+def plain_connection(path: Path) -> sqlite3.Connection:
+    """A plain sqlite3 connection with the production pragmas: the writer's (on its thread), and the
+    benchmarks' raw baselines."""
     conn = sqlite3.connect(path, isolation_level=None)
     try:
         for pragma in PRAGMAS:
@@ -115,7 +117,7 @@ class SQLiteBackend(Backend):
         return self._writer
 
     async def start_writing(self) -> None:
-        self._writer = _connect_writer(self.path)
+        self._writer = plain_connection(self.path)
 
     async def stop_writing(self) -> None:
         writer, self._writer = self._writer, None
