@@ -152,6 +152,10 @@ class InteractionRecord:
         return self.followups[0] if self.followups else self.response  # type: ignore[return-value]
 
 
+def _encode(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
 class GatewaySession:
     def __init__(self, fake: FakeDiscord, shard: tuple[int, int], intents: int) -> None:
         self.fake = fake
@@ -159,7 +163,9 @@ class GatewaySession:
         self.shard = shard
         self.intents = intents
         self.seq = 0
-        self.buffer: deque[dict[str, Any]] = deque(maxlen=50_000)
+        # (seq, JSON text) of what was dispatched, for RESUME: kept as text, which the garbage
+        # collector never walks (a burst's 20,000 payload dicts were most of a full collection).
+        self.buffer: deque[tuple[int, str]] = deque(maxlen=50_000)
         self.ws: web.WebSocketResponse | None = None
         self.compressor: Any = None
         self.identified = asyncio.Event()
@@ -169,10 +175,9 @@ class GatewaySession:
     def covers(self, guild_id: int | None) -> bool:
         return guild_id is None or (guild_id >> 22) % self.shard[1] == self.shard[0]
 
-    async def send_raw(self, payload: dict[str, Any]) -> None:
+    async def send_text(self, text: str) -> None:
         if self.ws is None or self.ws.closed:
             return
-        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
         try:
             if self.compressor is not None:
                 data = self.compressor.compress(text.encode()) + self.compressor.flush(zlib.Z_SYNC_FLUSH)
@@ -184,10 +189,10 @@ class GatewaySession:
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         self.seq += 1
-        payload = {"op": 0, "t": event, "s": self.seq, "d": data}
-        self.buffer.append(payload)
+        text = _encode({"op": 0, "t": event, "s": self.seq, "d": data})
+        self.buffer.append((self.seq, text))
         self.sent_events += 1
-        await self.send_raw(payload)
+        await self.send_text(text)
 
 
 class FakeDiscord:
@@ -487,8 +492,8 @@ class FakeDiscord:
         if session is None or session.invalid or d.get("token") != self.token:
             return None
         session.ws, session.compressor = ws, compressor
-        for payload in [p for p in session.buffer if p["s"] > int(d.get("seq") or 0)]:
-            await session.send_raw(payload)
+        for _, text in [e for e in session.buffer if e[0] > int(d.get("seq") or 0)]:
+            await session.send_text(text)
         await session.dispatch("RESUMED", {})
         await self._notify()
         return session
@@ -504,12 +509,12 @@ class FakeDiscord:
         frames = []
         for data in payloads:
             session.seq += 1
-            payload = {"op": 0, "t": event, "s": session.seq, "d": data}
-            session.buffer.append(payload)
-            text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+            text = _encode({"op": 0, "t": event, "s": session.seq, "d": data})
+            session.buffer.append((session.seq, text))
+            frame = text.encode()
             if session.compressor is not None:
-                text = session.compressor.compress(text) + session.compressor.flush(zlib.Z_SYNC_FLUSH)
-            frames.append(text)
+                frame = session.compressor.compress(frame) + session.compressor.flush(zlib.Z_SYNC_FLUSH)
+            frames.append(frame)
         assert session.ws is not None
         started = time.perf_counter()
         for frame in frames:
