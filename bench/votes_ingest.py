@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import tempfile
 import time
@@ -27,7 +26,7 @@ from bot.db import Storage, VoteChange
 from bot.db.backend import runs_of_adds
 from bot.db.models import VOTE_CHANGE_SQL
 from bot.db.postgres import numbered
-from bot.db.sqlite import FOLD_SQL, PRAGMAS, VOTE_ADDS_SQL, VOTE_BATCH_SQL
+from bot.db.sqlite import FOLD_SQL, PRAGMAS, apply_run
 from bot.db.writer import MAX_BATCH
 
 GUILD, CHANNEL = 1, 2
@@ -64,9 +63,7 @@ def raw_sqlite(path: Path, rows: list[tuple], batch: int, as_sets: bool) -> floa
         conn.execute("BEGIN IMMEDIATE")
         if as_sets:
             for adds, run in runs_of_adds(rows[i : i + batch]):
-                conn.execute(
-                    VOTE_ADDS_SQL if adds else VOTE_BATCH_SQL, (json.dumps(run, ensure_ascii=False),)
-                )
+                apply_run(conn, adds, run)
         else:
             conn.executemany(VOTE_CHANGE_SQL, rows[i : i + batch])
         conn.execute(FOLD_SQL)  # the counters, as every commit of the bot folds them

@@ -56,6 +56,11 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
+def apply_run(conn: sqlite3.Connection, adds: bool, run: Sequence[Row]) -> None:
+    """One run of vote changes (see runs_of_adds) as its one statement: adds as a set, the rest in order."""
+    conn.execute(VOTE_ADDS_SQL if adds else VOTE_BATCH_SQL, (json.dumps(run, ensure_ascii=False),))
+
+
 def plain_connection(path: Path) -> sqlite3.Connection:
     """A plain sqlite3 connection with the production pragmas: the writer's (on its thread), and the
     benchmarks' raw baselines."""
@@ -146,7 +151,7 @@ class SQLiteBackend(Backend):
     async def apply_votes(self, rows: Sequence[Row]) -> None:
         conn = self._conn
         for adds, run in runs_of_adds(rows):
-            conn.execute(VOTE_ADDS_SQL if adds else VOTE_BATCH_SQL, (json.dumps(run, ensure_ascii=False),))
+            apply_run(conn, adds, run)
 
     async def apply_votes_alone(self, rows: Sequence[Row]) -> bool:
         runs = runs_of_adds(rows)
@@ -154,7 +159,7 @@ class SQLiteBackend(Backend):
             return False  # several statements: they go in a transaction
         adds, run = runs[0]
         # One statement (it folds the counters itself): atomic by itself outside a transaction.
-        self._conn.execute(VOTE_ADDS_SQL if adds else VOTE_BATCH_SQL, (json.dumps(run, ensure_ascii=False),))
+        apply_run(self._conn, adds, run)
         return True
 
     async def schema_version(self) -> int:
