@@ -182,6 +182,52 @@ async def test_adds_in_one_batch_count_each_member_once_and_keep_orphans(storage
     assert await storage.tally(GUILD, "red-sleeve") == 1
 
 
+async def test_a_batch_across_days_counts_each_vote_in_the_week_month_and_year_it_was_cast_in(storage):
+    """Counter deltas are kept per day and folded per batch (migrations 0013): votes either side of
+    a week's, a month's and a year's first second land in their own periods, removes included."""
+    from bot.periods import PERIODS, bucket
+
+    new_year = 1_798_761_600  # Friday 2027-01-01 00:00 UTC
+    monday = 1_798_416_000  # Monday 2026-12-28 00:00 UTC
+    times = [monday - 1, monday, new_year - 1, new_year, new_year + 86_399, new_year + 86_400]
+    await present(storage, 1, "goblin")
+    await present(storage, 2, "goblin", guild=OTHER_GUILD)
+    changes = [VoteChange("add", 1 + i % 2, 5000 + i, CRY, at=at) for i, at in enumerate(times)]
+    changes.append(VoteChange("remove", 1, 5002, CRY))  # cast at new_year - 1 in GUILD
+    await apply(storage, *changes)
+    kept = [(1 + i % 2, at) for i, at in enumerate(times) if i != 2]
+    for now in times:
+        for period, code in PERIODS.items():
+            for guild in (GUILD, OTHER_GUILD, None):
+                here = {GUILD: 1, OTHER_GUILD: 2}.get(guild)
+                expected = sum(
+                    1 for message, at in kept if bucket(code, at) == bucket(code, now) and here in (None, message)
+                )
+                chart = await storage.top(guild, period=period, now=now)
+                assert chart == ([("goblin", expected)] if expected else []), (now, period, guild)
+
+
+async def test_counters_carry_over_the_move_to_daily_deltas(db_target):
+    """A database migrated before 0013 keeps its counters, and votes after it add to them."""
+    from bot.db import bundled_migrations
+
+    backend = "postgres" if isinstance(db_target, str) else "sqlite"
+    now = 1_795_535_447
+    old = await Storage.open(db_target, bundled_migrations(backend)[:12])
+    try:
+        await present(old, 1, "goblin")
+        await apply(old, VoteChange("add", 1, MINA, CRY, at=now), VoteChange("add", 1, JOON, CRY, at=now - 86400))
+    finally:
+        await old.close()
+    storage = await Storage.open(db_target)
+    try:
+        await apply(storage, VoteChange("add", 1, 1003, CRY, at=now), VoteChange("remove", 1, JOON, CRY))
+        assert await storage.top(GUILD) == [("goblin", 2)]
+        assert await storage.top(None, period="month", now=now) == [("goblin", 2)]
+    finally:
+        await storage.close()
+
+
 async def test_votes_are_committed_while_the_bot_loop_is_busy(storage):
     """The writer has a thread and a loop of its own: a burst that keeps the bot's loop busy does
     not hold the votes back until it is over."""
