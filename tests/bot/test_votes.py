@@ -201,7 +201,9 @@ async def test_a_batch_across_days_counts_each_vote_in_the_week_month_and_year_i
             for guild in (GUILD, OTHER_GUILD, None):
                 here = {GUILD: 1, OTHER_GUILD: 2}.get(guild)
                 expected = sum(
-                    1 for message, at in kept if bucket(code, at) == bucket(code, now) and here in (None, message)
+                    1
+                    for message, at in kept
+                    if bucket(code, at) == bucket(code, now) and here in (None, message)
                 )
                 chart = await storage.top(guild, period=period, now=now)
                 assert chart == ([("goblin", expected)] if expected else []), (now, period, guild)
@@ -216,7 +218,9 @@ async def test_counters_carry_over_the_move_to_daily_deltas(db_target):
     old = await Storage.open(db_target, bundled_migrations(backend)[:12])
     try:
         await present(old, 1, "goblin")
-        await apply(old, VoteChange("add", 1, MINA, CRY, at=now), VoteChange("add", 1, JOON, CRY, at=now - 86400))
+        await apply(
+            old, VoteChange("add", 1, MINA, CRY, at=now), VoteChange("add", 1, JOON, CRY, at=now - 86400)
+        )
     finally:
         await old.close()
     storage = await Storage.open(db_target)
