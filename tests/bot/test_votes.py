@@ -232,6 +232,16 @@ async def test_counters_carry_over_the_move_to_daily_deltas(db_target):
         await storage.close()
 
 
+async def test_adds_keep_any_source_text_as_it_is(storage):
+    """PostgreSQL receives a run of adds as array literals: quotes, backslashes, commas, braces,
+    spaces and the word NULL in a source arrive unchanged."""
+    await present(storage, 1, "goblin")
+    odd = ['r:"quoted"', "r:back\\slash", "r:a,b", "r:{braces}", "r: spaced ", "NULL", "r:😭:burst"]
+    await apply(storage, *(VoteChange("add", 1, 7000 + i, source) for i, source in enumerate(odd)))
+    assert await storage.sources_of(1, prefix="") == {(7000 + i, source) for i, source in enumerate(odd)}
+    assert await storage.tally(GUILD, "goblin") == len(odd)
+
+
 async def test_votes_are_committed_while_the_bot_loop_is_busy(storage):
     """The writer has a thread and a loop of its own: a burst that keeps the bot's loop busy does
     not hold the votes back until it is over."""
