@@ -38,6 +38,7 @@ class LiveCounts:
         )  # message -> (embed, locale)
         self._last_edit: dict[int, float] = {}
         self._pending: dict[int, asyncio.Task[None]] = {}
+        self._editing: set[asyncio.Task[None]] = set()  # past their wait, reading counts and editing
         self._not_picks: OrderedDict[int, None] = OrderedDict()  # messages found to be no pick (polls…)
         self.edits = 0  # made since start (the gateway-burst benchmark reports it)
 
@@ -58,11 +59,13 @@ class LiveCounts:
 
     async def settle(self) -> None:
         """Wait for the edits already scheduled (benchmarks and tests count them)."""
-        while self._pending:
-            await asyncio.gather(*self._pending.values(), return_exceptions=True)
+        while self._pending or self._editing:
+            await asyncio.gather(*self._pending.values(), *self._editing, return_exceptions=True)
 
     def stop(self) -> None:
-        for task in self._pending.values():
+        """Closing: edits waiting for their turn and edits under way alike are dropped, so none
+        reaches for the HTTP session after it is closed."""
+        for task in [*self._pending.values(), *self._editing]:
             task.cancel()
 
     async def _edit_later(self, message_id: int, wait: float) -> None:
@@ -72,6 +75,8 @@ class LiveCounts:
             # From here on, votes that come in schedule the next edit (this one may read before them).
             if self._pending.get(message_id) is me:
                 del self._pending[message_id]
+            assert me is not None
+            self._editing.add(me)
             self._note_edit(message_id)
             await self._edit(message_id)
         except asyncio.CancelledError:
@@ -81,6 +86,7 @@ class LiveCounts:
         finally:
             if self._pending.get(message_id) is me:
                 del self._pending[message_id]
+            self._editing.discard(me)  # type: ignore[arg-type]
 
     def _note_edit(self, message_id: int) -> None:
         """When a message was last edited matters for one interval only: older marks are dropped, so
