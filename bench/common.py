@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import sqlite3
 import statistics
 import sys
@@ -24,6 +25,14 @@ if TYPE_CHECKING:
 
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
+
+
+def abba_median(ratios: Sequence[float]) -> float:
+    """Ratios of pairs run back to back, each pair in the other order than the one before (ABBA):
+    whichever goes first in a pair has a slight edge or handicap, so the geometric mean of two
+    neighbouring pairs cancels it, and the median of those cancels the machine's drift."""
+    quads = [math.sqrt(ratios[i] * ratios[i + 1]) for i in range(0, len(ratios) - 1, 2)] or list(ratios)
+    return median(quads)
 
 
 def percentile(values: Sequence[float], p: float) -> float:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bench.common import Goal, bot_at_rest, median, report
+from bench.common import Goal, abba_median, bot_at_rest, median, report
 from bench.pg import new_database, postgres_server
 from bot.config import DEFAULT_CATALOG_PATH, Settings
 from bot.db import Storage
@@ -171,10 +171,9 @@ def main(argv: list[str] | None = None) -> bool:
     t_off, t_on = median(off), median(on)
     ratios = [b / a for a, b in zip(off, on, strict=True)]
     # Whichever burst of a pair goes first is slower (the machine idled while the previous pair's
-    # live counts settled), and pairs alternate which mode goes first: the geometric mean of two
-    # neighbouring pairs cancels that, and the median of those cancels the machine's drift.
+    # live counts settled), and pairs alternate which mode goes first (see abba_median).
     quads = [math.sqrt(ratios[i] * ratios[i + 1]) for i in range(0, len(ratios) - 1, 2)] or ratios
-    added = (median(quads) - 1) * 100
+    added = (abba_median(ratios) - 1) * 100
     return report(
         f"Gateway burst ({args.backend}): {args.reactions:,} 😭 reactions, {args.repeat} pairs",
         [
