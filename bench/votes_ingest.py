@@ -107,15 +107,16 @@ UNNEST_SQL = (
     " unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[]) WITH ORDINALITY AS"
     " t(op, m, u, s, a, n) ORDER BY n"
 )
-# A run of adds as a set, as apply_vote_adds (migrations/postgres/0007) does it: a source for each
+# A run of adds as a set, as apply_vote_adds (migrations/postgres/0014) does it: a source for each
 # recorded message, an orphan for the others; {rows} yields (m, u, s, a).
 ADDS_SQL = (
-    "WITH c AS (SELECT * FROM {rows}),"
+    "WITH c AS MATERIALIZED (SELECT v.m, v.u, v.s, v.a, p.guild_id, p.title_id FROM {rows}"
+    " LEFT JOIN presented_message p ON p.message_id = v.m),"
     " added AS (INSERT INTO vote_source (message_id, user_id, source, guild_id, title_id, created_at)"
-    " SELECT p.message_id, c.u, c.s, p.guild_id, p.title_id, c.a FROM c JOIN presented_message p"
-    " ON p.message_id = c.m ON CONFLICT DO NOTHING)"
+    " SELECT c.m, c.u, c.s, c.guild_id, c.title_id, c.a FROM c WHERE c.guild_id IS NOT NULL"
+    " ON CONFLICT DO NOTHING)"
     " INSERT INTO orphan_source (message_id, user_id, source, created_at) SELECT c.m, c.u, c.s, c.a FROM c"
-    " WHERE NOT EXISTS (SELECT 1 FROM presented_message p WHERE p.message_id = c.m) ON CONFLICT DO NOTHING"
+    " WHERE c.guild_id IS NULL ON CONFLICT DO NOTHING"
 )
 ADDS_ONE = ADDS_SQL.format(rows="(VALUES ($1::bigint, $2::bigint, $3::text, $4::bigint)) AS v(m, u, s, a)")
 ADDS_UNNEST = ADDS_SQL.format(

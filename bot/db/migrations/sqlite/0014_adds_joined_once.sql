@@ -1,0 +1,3 @@
+-- Nothing to change on SQLite: a trigger cannot keep a join's rows for two inserts, so its run of
+-- adds (0012) still reads the JSON twice. PostgreSQL's 0014 joins a run of adds to the picks once; the
+-- number keeps both backends' schema versions in step.
