@@ -27,12 +27,16 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
-def abba_median(ratios: Sequence[float]) -> float:
+def abba_means(ratios: Sequence[float]) -> list[float]:
     """Ratios of pairs run back to back, each pair in the other order than the one before (ABBA):
     whichever goes first in a pair has a slight edge or handicap, so the geometric mean of two
-    neighbouring pairs cancels it, and the median of those cancels the machine's drift."""
-    quads = [math.sqrt(ratios[i] * ratios[i + 1]) for i in range(0, len(ratios) - 1, 2)] or list(ratios)
-    return median(quads)
+    neighbouring pairs cancels it."""
+    return [math.sqrt(ratios[i] * ratios[i + 1]) for i in range(0, len(ratios) - 1, 2)] or list(ratios)
+
+
+def abba_median(ratios: Sequence[float]) -> float:
+    """The median of abba_means: it cancels the machine's drift."""
+    return median(abba_means(ratios))
 
 
 def percentile(values: Sequence[float], p: float) -> float:
