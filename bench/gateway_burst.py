@@ -201,4 +201,4 @@ def main(argv: list[str] | None = None) -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(0 if main() else 1)
